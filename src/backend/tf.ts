@@ -1,0 +1,11 @@
+/**
+ * The one TensorFlow.js instance every module uses. tfjs-core alone registers no gradients in
+ * Node (its per-gradient ESM files cannot be imported without a bundler); the union package's
+ * Node bundle registers all of them on this same core, so `tf.grad` works everywhere.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs';
+
+export { tf };
+export type Tensor = tf.Tensor;
