@@ -16,6 +16,8 @@ export interface ModelOutput {
   pooledOutput?: Tensor;
   /** Head output: [B, K] sequence classification, [B, T, K] tokens, [B, T, 2] spans, [B, T, V] MLM. */
   logits?: Tensor;
+  /** [B, 2] next-sentence logits of a pre-training head. */
+  seqRelationshipLogits?: Tensor;
   /** [B, T] float 1/0 mask the batch was run with (for masked loss semantics). */
   attentionMask: Tensor;
 }

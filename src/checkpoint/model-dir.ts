@@ -1,0 +1,206 @@
+/**
+ * A model directory = config (`config.json` or `bert_config.json`) + weights (`model.safetensors`,
+ * `pytorch_model.bin` or a TensorFlow.js `model.json`) + `vocab.txt`. Loading maps names through
+ * names.ts and reports missing, unexpected and shape-mismatched tensors; saving writes a directory
+ * that Hugging Face and tinybert both load.
+ */
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { tf } from '../backend/tf.js';
+import { CheckpointError, DataError } from '../errors.js';
+import { BertModel, newScope } from '../model/bert.js';
+import { readModelConfig, toHfConfig, type ModelConfig } from '../model/config.js';
+import { initTensor } from '../model/init.js';
+import type { Params } from '../model/ops.js';
+import { modelParams } from '../model/params.js';
+import { readWeights } from './files.js';
+import { externalName, mapName } from './names.js';
+import { writePytorchBin } from './pytorch.js';
+import { writeSafetensors } from './safetensors.js';
+import type { RawTensor, TensorMap } from './tensor-map.js';
+import { writeTfjsWeights } from './tfjs-weights.js';
+
+export const CONFIG_FILES = ['config.json', 'bert_config.json'] as const;
+export const WEIGHT_FILES = ['model.safetensors', 'pytorch_model.bin', 'model.json'] as const;
+
+export interface LoadReport {
+  weightsFile: string;
+  format: string;
+  missing: string[];
+  unexpected: string[];
+  mismatched: { name: string; expected: number[]; found: number[] }[];
+  ignored: { name: string; reason: string }[];
+  /** Parameters freshly initialised because the caller allowed a partial load. */
+  initialised: string[];
+}
+
+export interface LoadOptions {
+  /** Parameters that may be missing (freshly initialised instead), e.g. a new task head. */
+  allowMissing?: (name: string) => boolean;
+  /** Replace the config's head before loading (a fresh head for a new task). */
+  head?: Pick<ModelConfig, 'head' | 'numLabels' | 'labels'>;
+  /** Seed for freshly initialised parameters. */
+  seed?: number;
+}
+
+export interface LoadedModel {
+  model: BertModel;
+  /** Training-only tensors found in the checkpoint (fit_dense projections). */
+  extras: TensorMap;
+  report: LoadReport;
+  dir: string;
+  /** Path of vocab.txt if the directory has one. */
+  vocabPath?: string;
+}
+
+export function findFile(dir: string, names: readonly string[]): string | undefined {
+  return names.map((n) => join(dir, n)).find((p) => existsSync(p));
+}
+
+export function modelConfigPath(dir: string): string {
+  if (!existsSync(dir)) throw new CheckpointError(`${dir}: model directory not found`);
+  const path = findFile(dir, CONFIG_FILES);
+  if (!path) throw new CheckpointError(`${dir}: no model config (expected ${CONFIG_FILES.join(' or ')})`);
+  return path;
+}
+
+export function weightsPath(dir: string): string {
+  const path = findFile(dir, WEIGHT_FILES);
+  if (!path) {
+    const legacy = findFile(dir, ['model.ckpt.index', 'bert_model.ckpt.index']);
+    const hint = legacy ? ' (TensorFlow checkpoints: convert to PyTorch or safetensors first)' : '';
+    throw new CheckpointError(`${dir}: no weights file (expected ${WEIGHT_FILES.join(', ')})${hint}`);
+  }
+  return path;
+}
+
+/** vocab.txt of a model directory; a DataError naming the directory when it has none. */
+export function vocabPath(dir: string): string {
+  const p = join(dir, 'vocab.txt');
+  if (!existsSync(p)) throw new DataError(`${dir}: no vocab.txt (the tokenizer needs the model's word-piece vocabulary)`);
+  return p;
+}
+
+/** Matches checkpoint tensors to a config's parameters. */
+export function matchTensors(
+  config: ModelConfig,
+  tensors: TensorMap,
+  file: string,
+  format: string,
+  opts: LoadOptions = {},
+): { values: Map<string, RawTensor>; extras: TensorMap; report: LoadReport } {
+  const report: LoadReport = { weightsFile: file, format, missing: [], unexpected: [], mismatched: [], ignored: [], initialised: [] };
+  const byName = new Map<string, RawTensor>();
+  const extras: TensorMap = new Map();
+  for (const [external, t] of tensors) {
+    const m = mapName(external);
+    if (m.kind === 'ignored') report.ignored.push({ name: external, reason: m.reason ?? '' });
+    else if (m.kind === 'extra') extras.set(m.name, t);
+    else byName.set(m.name, t);
+  }
+  const values = new Map<string, RawTensor>();
+  const specs = modelParams(config);
+  const known = new Set(specs.map((s) => s.name));
+  for (const spec of specs) {
+    const t = byName.get(spec.name);
+    if (!t) {
+      if (opts.allowMissing?.(spec.name)) report.initialised.push(spec.name);
+      else report.missing.push(spec.name);
+      continue;
+    }
+    if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i])) {
+      report.mismatched.push({ name: spec.name, expected: spec.shape, found: t.shape });
+      continue;
+    }
+    values.set(spec.name, t);
+  }
+  for (const name of byName.keys()) if (!known.has(name)) report.unexpected.push(name);
+  return { values, extras, report };
+}
+
+function failOnReport(r: LoadReport): void {
+  const parts: string[] = [];
+  const list = (xs: string[]) => xs.slice(0, 4).join(', ') + (xs.length > 4 ? `, … (${xs.length - 4} more)` : '');
+  if (r.missing.length) parts.push(`${r.missing.length} missing (${list(r.missing)})`);
+  if (r.mismatched.length) {
+    parts.push(`${r.mismatched.length} shape-mismatched (${list(r.mismatched.map((m) => `${m.name} [${m.found}] ≠ config [${m.expected}]`))})`);
+  }
+  if (r.unexpected.length) parts.push(`${r.unexpected.length} unexpected (${list(r.unexpected)})`);
+  if (parts.length) throw new CheckpointError(`${r.weightsFile}: weights do not match the config: ${parts.join('; ')}`);
+}
+
+/** Loads config + weights of a model directory into a BertModel. */
+export function loadModelDir(dir: string, opts: LoadOptions = {}): LoadedModel {
+  let config = readModelConfig(modelConfigPath(dir));
+  if (opts.head) config = { ...config, ...opts.head };
+  const file = weightsPath(dir);
+  const { tensors, format } = readWeights(file);
+  const { values, extras, report } = matchTensors(config, tensors, file, format, opts);
+  failOnReport(report);
+  const scope = newScope();
+  const params: Params = new Map();
+  for (const spec of modelParams(config)) {
+    const raw = values.get(spec.name);
+    const t = raw ? tf.tensor(raw.data, spec.shape, 'float32') : initTensor(spec, config.initializerRange, opts.seed ?? 0);
+    params.set(spec.name, tf.variable(t, true, `${scope}/${spec.name}`));
+    t.dispose();
+  }
+  const vocab = join(dir, 'vocab.txt');
+  return { model: new BertModel(config, params, scope), extras, report, dir, vocabPath: existsSync(vocab) ? vocab : undefined };
+}
+
+export type WeightFormat = 'safetensors' | 'pytorch' | 'tfjs';
+
+export interface SaveOptions {
+  format?: WeightFormat;
+  dtype?: 'float32' | 'float16';
+  /** vocab.txt to copy into the directory. */
+  vocab?: string;
+  /** Training-only tensors to save too (training checkpoints, never exports). */
+  extras?: TensorMap;
+  doLowerCase?: boolean;
+}
+
+/**
+ * Writes `model` as a Hugging Face style directory. The directory is assembled next to `dir` and
+ * renamed into place, so a crash never leaves a half-written model behind.
+ */
+export async function saveModelDir(model: BertModel, dir: string, opts: SaveOptions = {}): Promise<void> {
+  const format = opts.format ?? 'safetensors';
+  const c = model.config;
+  const tensors: TensorMap = new Map();
+  for (const [name, t] of await model.tensorData()) {
+    tensors.set(externalName(name, c.modelType), { ...t, dtype: 'F32' });
+  }
+  for (const [name, t] of opts.extras ?? []) tensors.set(name, t);
+  const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
+  mkdirSync(tmp, { recursive: true });
+  try {
+    writeFileSync(join(tmp, 'config.json'), `${JSON.stringify(toHfConfig(c), null, 2)}\n`);
+    if (format === 'safetensors') {
+      writeSafetensors(join(tmp, 'model.safetensors'), tensors, { dtype: opts.dtype === 'float16' ? 'F16' : 'F32' });
+    } else if (format === 'pytorch') {
+      writePytorchBin(join(tmp, 'pytorch_model.bin'), tensors);
+    } else {
+      writeTfjsWeights(tmp, tensors, { dtype: opts.dtype ?? 'float32', modelJsonExtra: { config: toHfConfig(c) } });
+    }
+    if (opts.vocab) {
+      copyFileSync(opts.vocab, join(tmp, 'vocab.txt'));
+      const tok = { tokenizer_class: 'BertTokenizer', do_lower_case: opts.doLowerCase ?? true, model_max_length: c.maxPositions };
+      writeFileSync(join(tmp, 'tokenizer_config.json'), `${JSON.stringify(tok, null, 2)}\n`);
+    }
+    replaceDir(tmp, dir);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Moves a finished directory into place, replacing an older one. */
+export function replaceDir(tmp: string, dir: string): void {
+  mkdirSync(dirname(dir), { recursive: true });
+  const old = existsSync(dir) ? `${dir}.old-${process.pid}-${Date.now()}` : undefined;
+  if (old) renameSync(dir, old);
+  renameSync(tmp, dir);
+  if (old) rmSync(old, { recursive: true, force: true });
+}
