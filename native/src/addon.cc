@@ -1,0 +1,182 @@
+// N-API bindings. Arguments are typed arrays owned by JavaScript (the CPU backend's storage) and
+// plain numbers; outputs are allocated by the caller, so no native memory outlives a call.
+#include <napi.h>
+
+#include <string>
+#include <vector>
+
+#include "kernels.h"
+#include "pool.h"
+
+namespace {
+
+struct View {
+  void* data = nullptr;
+  size_t length = 0;
+  napi_typedarray_type type = napi_float32_array;
+};
+
+View view(const Napi::Value& v, const char* what) {
+  View out;
+  napi_value buf;
+  size_t offset;
+  if (!v.IsTypedArray() ||
+      napi_get_typedarray_info(v.Env(), v, &out.type, &out.length, &out.data, &buf, &offset) != napi_ok) {
+    throw Napi::TypeError::New(v.Env(), std::string("tinybert native: ") + what + " must be a typed array");
+  }
+  return out;
+}
+
+float* f32(const Napi::Value& v, const char* what) {
+  View t = view(v, what);
+  if (t.type != napi_float32_array)
+    throw Napi::TypeError::New(v.Env(), std::string("tinybert native: ") + what + " must be a Float32Array");
+  return static_cast<float*>(t.data);
+}
+
+int32_t* i32(const Napi::Value& v, const char* what) {
+  View t = view(v, what);
+  if (t.type != napi_int32_array)
+    throw Napi::TypeError::New(v.Env(), std::string("tinybert native: ") + what + " must be an Int32Array");
+  return static_cast<int32_t*>(t.data);
+}
+
+int64_t num(const Napi::Value& v) { return v.As<Napi::Number>().Int64Value(); }
+
+std::vector<int64_t> ints(const Napi::Value& v) {
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<int64_t> out(a.Length());
+  for (uint32_t i = 0; i < a.Length(); i++) out[i] = a.Get(i).As<Napi::Number>().Int64Value();
+  return out;
+}
+
+int elem_bytes(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array: return 1;
+    case napi_int16_array:
+    case napi_uint16_array: return 2;
+    case napi_float64_array:
+    case napi_bigint64_array:
+    case napi_biguint64_array: return 8;
+    default: return 4;
+  }
+}
+
+// matmul(a, b, out, batch, M, N, K, transA, transB, strideA, strideB)
+Napi::Value MatMul(const Napi::CallbackInfo& info) {
+  tb::matmul(f32(info[0], "a"), f32(info[1], "b"), f32(info[2], "out"), num(info[3]), num(info[4]),
+             num(info[5]), num(info[6]), info[7].ToBoolean(), info[8].ToBoolean(), num(info[9]), num(info[10]));
+  return info.Env().Undefined();
+}
+
+// binary(op, a, b, out, shape[], stridesA[], stridesB[])
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  auto shape = ints(info[4]), sa = ints(info[5]), sb = ints(info[6]);
+  tb::binary((int)num(info[0]), f32(info[1], "a"), f32(info[2], "b"), f32(info[3], "out"), (int)shape.size(),
+             shape.data(), sa.data(), sb.data());
+  return info.Env().Undefined();
+}
+
+// addN([x...], out)
+Napi::Value AddN(const Napi::CallbackInfo& info) {
+  Napi::Array xs = info[0].As<Napi::Array>();
+  View o = view(info[1], "out");
+  std::vector<const float*> ptrs(xs.Length());
+  for (uint32_t i = 0; i < xs.Length(); i++) ptrs[i] = f32(xs.Get(i), "addN input");
+  if (!ptrs.empty()) tb::add_n(ptrs.data(), (int)ptrs.size(), static_cast<float*>(o.data), (int64_t)o.length);
+  return info.Env().Undefined();
+}
+
+// unary(op, x, out, alpha)
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  View x = view(info[1], "x");
+  tb::unary((int)num(info[0]), f32(info[1], "x"), f32(info[2], "out"), (int64_t)x.length,
+            info[3].As<Napi::Number>().FloatValue());
+  return info.Env().Undefined();
+}
+
+// reduce(op, x, out, outer, r, inner)
+Napi::Value Reduce(const Napi::CallbackInfo& info) {
+  tb::reduce((int)num(info[0]), f32(info[1], "x"), f32(info[2], "out"), num(info[3]), num(info[4]), num(info[5]));
+  return info.Env().Undefined();
+}
+
+// softmax(x, out, rows, cols)
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  tb::softmax(f32(info[0], "x"), f32(info[1], "out"), num(info[2]), num(info[3]));
+  return info.Env().Undefined();
+}
+
+// transpose(x, out, shape[], perm[]) for any typed array of matching element type
+Napi::Value Transpose(const Napi::CallbackInfo& info) {
+  View x = view(info[0], "x"), o = view(info[1], "out");
+  auto shape = ints(info[2]), perm64 = ints(info[3]);
+  std::vector<int> perm(perm64.begin(), perm64.end());
+  tb::transpose(x.data, o.data, elem_bytes(x.type), (int)shape.size(), shape.data(), perm.data());
+  return info.Env().Undefined();
+}
+
+// gather(x, indices, out, outer, axis, inner)
+Napi::Value Gather(const Napi::CallbackInfo& info) {
+  View x = view(info[0], "x"), idx = view(info[1], "indices"), o = view(info[2], "out");
+  tb::gather(x.data, i32(info[1], "indices"), o.data, elem_bytes(x.type), num(info[3]), num(info[4]), num(info[5]),
+             (int64_t)idx.length);
+  return info.Env().Undefined();
+}
+
+// segmentSum(x, ids, out, inner, segments)
+Napi::Value SegmentSum(const Napi::CallbackInfo& info) {
+  View ids = view(info[1], "segmentIds");
+  tb::segment_sum(f32(info[0], "x"), i32(info[1], "segmentIds"), f32(info[2], "out"), (int64_t)ids.length,
+                  num(info[3]), num(info[4]));
+  return info.Env().Undefined();
+}
+
+// select(cond, a, b, out, rowLen)
+Napi::Value Select(const Napi::CallbackInfo& info) {
+  View c = view(info[0], "condition"), o = view(info[3], "out");
+  if (elem_bytes(c.type) != 1) throw Napi::TypeError::New(info.Env(), "tinybert native: condition must be bytes");
+  tb::select(static_cast<uint8_t*>(c.data), f32(info[1], "a"), f32(info[2], "b"), static_cast<float*>(o.data),
+             (int64_t)o.length, num(info[4]));
+  return info.Env().Undefined();
+}
+
+// setThreads(n): our pool and OpenBLAS's. blasThreads > 1 lets OpenBLAS thread each GEMM itself.
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  const int n = (int)num(info[0]);
+  const int blas = info.Length() > 1 ? (int)num(info[1]) : 1;
+  tb::Pool::get().resize(n);
+  tb::set_blas_threads(blas);
+  return info.Env().Undefined();
+}
+
+Napi::Value Threads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), tb::Pool::get().threads());
+}
+
+Napi::Value BlasConfig(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), tb::blas_config());
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("matmul", Napi::Function::New(env, MatMul));
+  exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("addN", Napi::Function::New(env, AddN));
+  exports.Set("unary", Napi::Function::New(env, Unary));
+  exports.Set("reduce", Napi::Function::New(env, Reduce));
+  exports.Set("softmax", Napi::Function::New(env, Softmax));
+  exports.Set("transpose", Napi::Function::New(env, Transpose));
+  exports.Set("gather", Napi::Function::New(env, Gather));
+  exports.Set("segmentSum", Napi::Function::New(env, SegmentSum));
+  exports.Set("select", Napi::Function::New(env, Select));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("threads", Napi::Function::New(env, Threads));
+  exports.Set("blasConfig", Napi::Function::New(env, BlasConfig));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(tinybert_native, Init)

@@ -1,0 +1,43 @@
+// Plain C++ kernels over raw float buffers; addon.cc binds them to JavaScript. Every kernel
+// writes a caller-allocated output and parallelises itself on tb::Pool.
+#pragma once
+#include <cstdint>
+
+namespace tb {
+
+// c[i] = op(a[i*sa], b[i*sb]) for each batch i of M x N; sa/sb are batch strides (0 broadcasts).
+void matmul(const float* a, const float* b, float* c, int64_t batch, int64_t M, int64_t N, int64_t K,
+            bool transA, bool transB, int64_t strideA, int64_t strideB);
+void set_blas_threads(int n);
+const char* blas_config();
+
+enum BinaryOp { kAdd, kSub, kMul, kDiv, kSquaredDiff, kMax, kMin, kPow };
+// out has `ndim` dims `shape`; a and b are read with element strides (0 on broadcast dims).
+void binary(int op, const float* a, const float* b, float* out, int ndim, const int64_t* shape,
+            const int64_t* stridesA, const int64_t* stridesB);
+// Sums n arrays of the same length.
+void add_n(const float* const* xs, int n, float* out, int64_t len);
+
+enum UnaryOp {
+  kExp, kLog, kSqrt, kRsqrt, kTanh, kErf, kRelu, kNeg, kSquare, kAbs, kSigmoid, kReciprocal,
+  kStep, kLog1p, kExpm1, kElu, kLeakyRelu, kSoftplus, kRelu6, kCopy
+};
+void unary(int op, const float* x, float* out, int64_t len, float alpha);
+
+enum ReduceOp { kSum, kMean, kMaxR, kMinR, kProd };
+// x viewed as [outer, r, inner], reduced over r to out [outer, inner].
+void reduce(int op, const float* x, float* out, int64_t outer, int64_t r, int64_t inner);
+// Row-wise softmax over the last axis of [rows, cols].
+void softmax(const float* x, float* out, int64_t rows, int64_t cols);
+
+// Element-size-generic permutation of an ndim tensor.
+void transpose(const void* x, void* out, int elemBytes, int ndim, const int64_t* shape, const int* perm);
+// x [outer, axis, inner] -> out [outer, n, inner] (indices already validated).
+void gather(const void* x, const int32_t* idx, void* out, int elemBytes, int64_t outer, int64_t axis,
+            int64_t inner, int64_t n);
+// out [segments, inner] (zeroed by the caller) += sum of rows of x [n, inner] by ids (ids outside [0, segments) dropped).
+void segment_sum(const float* x, const int32_t* ids, float* out, int64_t n, int64_t inner, int64_t segments);
+// out[i] = cond[i / rowLen] ? a[i] : b[i].
+void select(const uint8_t* cond, const float* a, const float* b, float* out, int64_t len, int64_t rowLen);
+
+}  // namespace tb

@@ -1,0 +1,46 @@
+/**
+ * Per-kernel wall-clock profile of the native backend. Every kernel registered on `native`
+ * (native and copied cpu ones) is wrapped; the wrapper costs one branch while profiling is off.
+ * CPU kernels run synchronously, so wall time per call is the kernel's time. Nested kernel calls
+ * made inside a cpu kernel (cpu kernels call each other directly) count toward the outer one.
+ */
+import { tf } from '../tf.js';
+
+export interface KernelStat {
+  name: string;
+  calls: number;
+  ms: number;
+  /** Whether the addon implements the kernel (false: the reference cpu kernel ran). */
+  native: boolean;
+}
+
+let profiling = false;
+const stats = new Map<string, KernelStat>();
+
+export function wrapKernel(config: tf.KernelConfig, native: boolean): tf.KernelConfig {
+  const inner = config.kernelFunc;
+  const kernelFunc: tf.KernelFunc = (args) => {
+    if (!profiling) return inner(args);
+    const t0 = performance.now();
+    const out = inner(args);
+    const ms = performance.now() - t0;
+    const s = stats.get(config.kernelName) ?? { name: config.kernelName, calls: 0, ms: 0, native };
+    s.calls++;
+    s.ms += ms;
+    stats.set(config.kernelName, s);
+    return out;
+  };
+  return { ...config, kernelFunc };
+}
+
+/** Clears the counters and starts recording. */
+export function startKernelProfile(): void {
+  stats.clear();
+  profiling = true;
+}
+
+/** Stops recording; returns the kernels by total time, largest first. */
+export function stopKernelProfile(): KernelStat[] {
+  profiling = false;
+  return [...stats.values()].sort((a, b) => b.ms - a.ms);
+}
