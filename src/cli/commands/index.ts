@@ -1,4 +1,6 @@
 import type { CommandModule } from 'yargs';
+import distillLosses from './distill-losses.js';
+import exportCommand from './export.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [exportCommand, distillLosses];

@@ -1,0 +1,154 @@
+/**
+ * Export: turns a training run or a training checkpoint into a clean student directory that
+ * Hugging Face, PyTorch, tinybert (Node) and the browser bundle load — the student's config, its
+ * weights, vocab.txt and tokenizer_config.json, nothing else. Training-only tensors (`fit_dense*`
+ * projections) and files (`optimizer.safetensors`, `trainer.json`, `recipe.yaml`) stay behind.
+ *
+ * SOURCE is one of
+ *   - a model directory: config.json / bert_config.json + model.safetensors / pytorch_model.bin /
+ *     model.json (a training checkpoint is one, with extras);
+ *   - a run directory: `run.json` = { "slots": { "<slot>": "<model dir>" }, "student": "<slot>" },
+ *     written by the pipeline; the student slot's latest output is exported.
+ */
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { CheckpointError, UsageError } from '../errors.js';
+import { CONFIG_FILES, WEIGHT_FILES, findFile, loadModelDir, saveModelDir, type WeightFormat } from './model-dir.js';
+
+export const RUN_FILE = 'run.json';
+
+export const runManifestSchema = z.looseObject({
+  slots: z.record(z.string(), z.string()).describe('model slot name -> model directory of its latest output'),
+  student: z.string().describe('slot of the last distillation stage\'s student (the model to export)'),
+});
+export type RunManifest = z.infer<typeof runManifestSchema>;
+
+export type ExportDtype = 'float32' | 'float16';
+
+export interface ExportOptions {
+  /** Directory to write (replaced atomically if it exists). */
+  out: string;
+  format?: WeightFormat;
+  dtype?: ExportDtype;
+  /** vocab.txt to ship when the source directory has none. */
+  vocab?: string;
+}
+
+export interface ExportSource {
+  /** The model directory that is exported. */
+  modelDir: string;
+  kind: 'model' | 'run';
+  /** Slot name when SOURCE was a run directory. */
+  slot?: string;
+}
+
+export interface ExportResult extends ExportSource {
+  out: string;
+  format: WeightFormat;
+  dtype: ExportDtype;
+  params: number;
+  /** Training-only tensors of the source that were left out. */
+  droppedTensors: string[];
+  /** Files the export directory holds. */
+  files: string[];
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function readRunManifest(path: string): RunManifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new CheckpointError(`${path}: cannot read run manifest (${(e as Error).message})`);
+  }
+  const r = runManifestSchema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new CheckpointError(`${path}: field ${i.path.join('.') || '(root)'}: ${i.message}`);
+  }
+  return r.data;
+}
+
+/** Decides what SOURCE is; a CheckpointError naming both accepted layouts when it is neither. */
+export function resolveExportSource(source: string): ExportSource {
+  if (!existsSync(source)) throw new CheckpointError(`${source}: not found (expected a model directory or a run directory)`);
+  if (!isDirectory(source)) {
+    throw new CheckpointError(`${source}: is a file; expected a model directory (config.json + weights) or a run directory (run.json)`);
+  }
+  const runFile = join(source, RUN_FILE);
+  if (existsSync(runFile)) {
+    const run = readRunManifest(runFile);
+    const dir = run.slots[run.student];
+    if (dir === undefined) {
+      throw new CheckpointError(
+        `${runFile}: student slot ${JSON.stringify(run.student)} is not among the slots (${Object.keys(run.slots).join(', ') || 'none'})`,
+      );
+    }
+    const modelDir = isAbsolute(dir) ? dir : resolve(source, dir);
+    if (!isDirectory(modelDir)) {
+      throw new CheckpointError(`${runFile}: slot ${JSON.stringify(run.student)} points to ${modelDir}, which does not exist (has the stage finished?)`);
+    }
+    return { modelDir, kind: 'run', slot: run.student };
+  }
+  const config = findFile(source, CONFIG_FILES);
+  const weights = findFile(source, WEIGHT_FILES);
+  if (config && weights) return { modelDir: source, kind: 'model' };
+  const seen = readdirSync(source).slice(0, 6).join(', ') || 'empty';
+  const missing = config ? `no weights (${WEIGHT_FILES.join(', ')})` : `no ${CONFIG_FILES.join(' / ')}`;
+  throw new CheckpointError(
+    `${source}: neither a model directory (${missing}) nor a run directory (no ${RUN_FILE}); found: ${seen}`,
+  );
+}
+
+/** The source's tokenizer casing, so the export tokenizes as training did. */
+function doLowerCase(dir: string): boolean | undefined {
+  const path = join(dir, 'tokenizer_config.json');
+  if (!existsSync(path)) return undefined;
+  try {
+    const v = (JSON.parse(readFileSync(path, 'utf8')) as { do_lower_case?: unknown }).do_lower_case;
+    return typeof v === 'boolean' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Exports the student of SOURCE to `opts.out`; see the file header. */
+export async function exportModel(source: string, opts: ExportOptions): Promise<ExportResult> {
+  const format = opts.format ?? 'safetensors';
+  const dtype = opts.dtype ?? 'float32';
+  if (dtype === 'float16' && format === 'pytorch') {
+    throw new UsageError('--dtype float16 is supported for safetensors and tfjs exports; pytorch exports are float32');
+  }
+  const src = resolveExportSource(source);
+  if (resolve(opts.out) === resolve(src.modelDir)) {
+    throw new UsageError(`--out ${opts.out} is the source directory itself; export to a new directory`);
+  }
+  const vocab = opts.vocab ?? findFile(src.modelDir, ['vocab.txt']);
+  if (!vocab) {
+    throw new CheckpointError(`${src.modelDir}: no vocab.txt to ship with the export; pass --vocab FILE`);
+  }
+  if (!existsSync(vocab)) throw new CheckpointError(`${vocab}: vocab file not found`);
+  const { model, extras } = loadModelDir(src.modelDir);
+  try {
+    await saveModelDir(model, opts.out, { format, dtype, vocab, doLowerCase: doLowerCase(src.modelDir) });
+    return {
+      ...src,
+      out: opts.out,
+      format,
+      dtype,
+      params: model.numParams(),
+      droppedTensors: [...extras.keys()],
+      files: readdirSync(opts.out).sort(),
+    };
+  } finally {
+    model.dispose();
+  }
+}
