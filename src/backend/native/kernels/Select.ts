@@ -1,4 +1,4 @@
-/** Select (tf.where): condition of the same shape, or rank 1 choosing whole rows of a and b. */
+/** Select (tf.where, which broadcasts the condition to the operands' shape first). */
 import { tf } from '../../tf.js';
 import { addon, cpuBackend, f32, fallback, output, valuesOf, type TensorInfo } from '../util.js';
 
@@ -11,13 +11,11 @@ export const selectConfig: tf.KernelConfig = {
     const cv = valuesOf(backend, condition);
     const tv = f32(backend, t);
     const ev = f32(backend, e);
-    if (!(cv instanceof Uint8Array) || !tv || !ev || !tf.util.arraysEqual(t.shape, e.shape)) return fallback(tf.Select, args);
-    const rowLen = tv.length / Math.max(1, cv.length);
-    if (cv.length !== tv.length && !(condition.shape.length === 1 && condition.shape[0] === t.shape[0])) {
+    if (!(cv instanceof Uint8Array) || !tv || !ev || cv.length !== tv.length || !tf.util.arraysEqual(t.shape, e.shape)) {
       return fallback(tf.Select, args);
     }
     const [out, ov] = output(backend, t.shape.slice());
-    if (ov.length > 0) addon().select(cv, tv, ev, ov, rowLen);
+    if (ov.length > 0) addon().select(cv, tv, ev, ov, 1);
     return out;
   },
 };
