@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import distillLosses from './distill-losses.js';
 import exportCommand from './export.js';
+import tokenize from './tokenize.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [exportCommand, distillLosses];
+export const commands: CommandModule<any, any>[] = [exportCommand, distillLosses, tokenize];

@@ -1,0 +1,87 @@
+/**
+ * A WordPiece vocabulary: `vocab.txt`, one token per line, id = line number (0-based).
+ *
+ * Read as the reference `load_vocab` does: Python text mode (`open(path, "r", encoding="utf-8")`,
+ * so universal newlines: a line ends at \n, \r\n or \r, but NOT at U+2028/U+0085), then `strip()`
+ * each line with Python's whitespace. Hence, in the Chinese BERT vocab, line 344 (U+2028) becomes
+ * the empty token "" and `##` + U+2028 becomes "##". A byte-order mark is kept (utf-8, not
+ * utf-8-sig). When a token occurs twice, `id()` returns the later line, as the reference dict does;
+ * `size` counts lines, which is the id space the embedding table must cover.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { DataError, show } from '../errors.js';
+import { pyStrip } from './chars.js';
+
+export class Vocab {
+  private readonly byId: readonly string[];
+  private readonly ids: ReadonlyMap<string, number>;
+
+  private constructor(tokens: string[]) {
+    this.byId = tokens;
+    const ids = new Map<string, number>();
+    tokens.forEach((t, i) => ids.set(t, i));
+    this.ids = ids;
+  }
+
+  /** Reads a `vocab.txt`; DataError naming the file if it is missing, unreadable, not UTF-8 or empty. */
+  static fromFile(path: string): Vocab {
+    let bytes: Buffer;
+    try {
+      if (statSync(path).isDirectory()) {
+        throw new DataError(`vocabulary file ${path} is a directory; expected a vocab.txt file`);
+      }
+      bytes = readFileSync(path);
+    } catch (err) {
+      if (err instanceof DataError) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(err)})`;
+      throw new DataError(`vocabulary file ${path} ${why}`);
+    }
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    } catch {
+      throw new DataError(`vocabulary file ${path} is not valid UTF-8`);
+    }
+    const tokens = splitPythonLines(text).map(pyStrip);
+    if (tokens.length === 0) {
+      throw new DataError(`vocabulary file ${path} is empty; expected one token per line`);
+    }
+    return new Vocab(tokens);
+  }
+
+  /** A vocabulary whose token i has id i (tokens are used as given, not stripped). */
+  static fromTokens(tokens: string[]): Vocab {
+    if (tokens.length === 0) throw new DataError('vocabulary is empty; expected at least one token');
+    return new Vocab([...tokens]);
+  }
+
+  /** Number of ids (lines), including duplicate and empty tokens. */
+  get size(): number {
+    return this.byId.length;
+  }
+
+  id(token: string): number | undefined {
+    return this.ids.get(token);
+  }
+
+  token(id: number): string {
+    const t = this.byId[id];
+    if (!Number.isInteger(id) || t === undefined) {
+      throw new DataError(`token id ${show(id)} is outside the vocabulary (ids 0..${this.byId.length - 1})`);
+    }
+    return t;
+  }
+
+  tokens(): string[] {
+    return [...this.byId];
+  }
+}
+
+/** Lines as Python's universal-newline `readline()` yields them, without their terminators. */
+function splitPythonLines(text: string): string[] {
+  if (text.length === 0) return [];
+  const lines = text.split(/\r\n|\r|\n/);
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
