@@ -6,4 +6,4 @@ import predict from './predict.js';
 import tokenize from './tokenize.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [exportCommand, distillLosses, tokenize];
+export const commands: CommandModule<any, any>[] = [exportCommand, distillLosses, evalCommand, predict, tokenize];
