@@ -1,5 +1,6 @@
 // N-API bindings. Arguments are typed arrays owned by JavaScript (the CPU backend's storage) and
 // plain numbers; outputs are allocated by the caller, so no native memory outlives a call.
+#include <malloc.h>
 #include <napi.h>
 
 #include <string>
@@ -160,7 +161,18 @@ Napi::Value BlasConfig(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), tb::blas_config());
 }
 
+// Tensor buffers are calloc'ed by V8 and freed at dispose, several MB each, thousands per training
+// step. glibc serves such blocks with mmap/munmap, so every output page is faulted in afresh
+// (~100x the cost of reusing warm memory on a KVM guest). Keeping them on the heap lets freed
+// buffers be reused; the price is that the heap does not shrink below its high-water mark.
+void KeepLargeBlocksOnHeap() {
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_TOP_PAD, 64 << 20);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  if (!getenv("TINYBERT_KEEP_MALLOC")) KeepLargeBlocksOnHeap();
   exports.Set("matmul", Napi::Function::New(env, MatMul));
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("addN", Napi::Function::New(env, AddN));

@@ -1,13 +1,110 @@
 /**
  * The `native` backend class: the CPU backend itself (same DataStorage of typed arrays), so every
  * cpu kernel runs unchanged on it and native kernels read and write the same arrays.
+ *
+ * It adds a pool of Float32Array outputs. A training step allocates thousands of multi-MB
+ * buffers; fresh ones cost a calloc, page faults and a later GC (~10x the kernel itself on a
+ * KVM guest), so buffers of disposed tensors are reused for outputs of the same length. Only
+ * arrays this backend allocated are recycled, and never once they escaped: read by the user
+ * (readSync/read/bufferSync), or shared with another tensor by a cpu kernel (Slice returns
+ * subarray views; see `noteFallbackOutputs`).
  */
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { tf } from '../tf.js';
+
+const DEFAULT_POOL_MB = 1024;
 
 export class NativeBackend extends MathBackendCPU {
+  private readonly free = new Map<number, Float32Array[]>();
+  private readonly owned = new WeakSet<Float32Array>();
+  private readonly escapedBuffers = new WeakSet<ArrayBufferLike>();
+  private pooledBytes = 0;
+  private readonly maxPooledBytes: number;
+
   constructor() {
     super();
     // The CPU backend prints an "install tfjs-node" banner on first write; we are the fast path.
     (this as unknown as { firstUse: boolean }).firstUse = false;
+    const mb = Number(process.env.TINYBERT_POOL_MB ?? DEFAULT_POOL_MB);
+    this.maxPooledBytes = Number.isFinite(mb) && mb >= 0 ? mb * 2 ** 20 : DEFAULT_POOL_MB * 2 ** 20;
+  }
+
+  /** A float32 buffer of `n` elements for a kernel output; contents are arbitrary unless `zero`. */
+  allocFloat32(n: number, zero = false): Float32Array {
+    const reuse = this.free.get(n)?.pop();
+    if (reuse) {
+      this.pooledBytes -= reuse.byteLength;
+      if (zero) reuse.fill(0);
+      return reuse;
+    }
+    const fresh = new Float32Array(n);
+    if (n > 0) this.owned.add(fresh);
+    return fresh;
+  }
+
+  /** Bytes held by the pool for reuse (not counted by tf.memory()). */
+  get pooledByteCount(): number {
+    return this.pooledBytes;
+  }
+
+  /** Empties the pool (the buffers are garbage-collected). */
+  releasePool(): void {
+    this.free.clear();
+    this.pooledBytes = 0;
+  }
+
+  override disposeData(dataId: tf.DataId, force = false): boolean {
+    const values = this.data.get(dataId)?.values;
+    const done = super.disposeData(dataId, force);
+    if (done && values instanceof Float32Array && this.owned.has(values) && !this.data.has(dataId)) this.recycle(values);
+    return done;
+  }
+
+  private recycle(values: Float32Array): void {
+    if (this.escapedBuffers.has(values.buffer) || this.pooledBytes + values.byteLength > this.maxPooledBytes) return;
+    const list = this.free.get(values.length);
+    if (list) list.push(values);
+    else this.free.set(values.length, [values]);
+    this.pooledBytes += values.byteLength;
+  }
+
+  private escape(dataId: tf.DataId): void {
+    const values = this.data.get(dataId)?.values;
+    if (values instanceof Float32Array && this.owned.has(values)) {
+      this.owned.delete(values);
+      this.escapedBuffers.add(values.buffer);
+    }
+  }
+
+  /**
+   * After a cpu kernel ran: an output under a new data id whose array is one of ours, or a view
+   * of one, shares memory with another tensor, so that memory must never be recycled.
+   */
+  noteFallbackOutputs(inputs: tf.TensorInfo[], outputs: tf.TensorInfo[]): void {
+    for (const out of outputs) {
+      if (inputs.some((i) => i.dataId === out.dataId)) continue; // same data, reference-counted
+      const v = this.data.get(out.dataId)?.values;
+      if (!(v instanceof Float32Array)) continue;
+      for (const i of inputs) {
+        const iv = this.data.get(i.dataId)?.values;
+        if (iv instanceof Float32Array && iv.buffer === v.buffer && this.owned.has(iv)) this.escape(i.dataId);
+      }
+      if (this.owned.has(v)) this.escape(out.dataId);
+    }
+  }
+
+  override readSync(dataId: tf.DataId): tf.backend_util.BackendValues {
+    this.escape(dataId);
+    return super.readSync(dataId);
+  }
+
+  override read(dataId: tf.DataId): Promise<tf.backend_util.BackendValues> {
+    this.escape(dataId);
+    return super.read(dataId);
+  }
+
+  override bufferSync<R extends tf.Rank, D extends tf.DataType>(t: tf.TensorInfo): tf.TensorBuffer<R, D> {
+    this.escape(t.dataId);
+    return super.bufferSync<R, D>(t);
   }
 }

@@ -20,7 +20,7 @@ import { transposeConfig } from './kernels/Transpose.js';
 import { unaryConfigs } from './kernels/unary.js';
 import { unsortedSegmentSumConfig } from './kernels/UnsortedSegmentSum.js';
 import { wrapKernel } from './profile.js';
-import { setAddon } from './util.js';
+import { noteCpuKernelRun, setAddon } from './util.js';
 
 export const NATIVE_BACKEND = 'native';
 
@@ -63,7 +63,13 @@ export function registerNativeBackend(): string | undefined {
   addon.setThreads(threads, blasThreaded ? threads : 1);
   const own = new Set(nativeKernelConfigs.map((k) => k.kernelName));
   for (const k of tf.getKernelsForBackend('cpu')) {
-    if (!own.has(k.kernelName)) tf.registerKernel(wrapKernel({ ...k, backendName: NATIVE_BACKEND }, false));
+    if (own.has(k.kernelName)) continue;
+    const kernelFunc: tf.KernelFunc = (args) => {
+      const result = k.kernelFunc(args);
+      noteCpuKernelRun(args, result);
+      return result;
+    };
+    tf.registerKernel(wrapKernel({ ...k, backendName: NATIVE_BACKEND, kernelFunc }, false));
   }
   for (const k of nativeKernelConfigs) tf.registerKernel(wrapKernel(k, true));
   tf.registerBackend(NATIVE_BACKEND, () => new NativeBackend(), 0);

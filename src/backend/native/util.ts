@@ -6,6 +6,7 @@
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { tf } from '../tf.js';
 import type { NativeAddon } from './addon.js';
+import { NativeBackend } from './backend.js';
 
 export type KernelArgs = Parameters<tf.KernelFunc>[0];
 export type TensorInfo = tf.TensorInfo;
@@ -47,15 +48,29 @@ export function i32(backend: MathBackendCPU, t: TensorInfo | undefined): Int32Ar
   return v instanceof Int32Array ? v : undefined;
 }
 
-/** A new float32 output tensor and its (zeroed) storage. */
-export function output(backend: MathBackendCPU, shape: number[]): [TensorInfo, Float32Array] {
-  const values = new Float32Array(tf.util.sizeFromShape(shape));
+/** A float32 buffer for an output: pooled on the native backend; zeroed only when asked. */
+export function allocFloat32(backend: MathBackendCPU, n: number, zero = false): Float32Array {
+  return backend instanceof NativeBackend ? backend.allocFloat32(n, zero) : new Float32Array(n);
+}
+
+/** A new float32 output tensor and its storage (arbitrary contents unless `zero`). */
+export function output(backend: MathBackendCPU, shape: number[], zero = false): [TensorInfo, Float32Array] {
+  const values = allocFloat32(backend, tf.util.sizeFromShape(shape), zero);
   return [backend.makeTensorInfo(shape, 'float32', values), values];
+}
+
+/** Tells the pool about memory a cpu kernel may have shared between tensors. */
+export function noteCpuKernelRun(args: KernelArgs, result: TensorInfo | TensorInfo[]): void {
+  if (!(args.backend instanceof NativeBackend)) return;
+  const inputs = Object.values(args.inputs as Record<string, TensorInfo | undefined>).filter((t): t is TensorInfo => t != null);
+  args.backend.noteFallbackOutputs(inputs, Array.isArray(result) ? result : [result]);
 }
 
 /** Runs the reference cpu kernel for `name` on the same arguments. */
 export function fallback(name: string, args: KernelArgs): TensorInfo | TensorInfo[] {
   const k = tf.getKernel(name, 'cpu');
   if (!k) throw new Error(`tinybert native: no cpu kernel ${name} to fall back to`);
-  return k.kernelFunc(args);
+  const result = k.kernelFunc(args);
+  noteCpuKernelRun(args, result);
+  return result;
 }

@@ -1,6 +1,6 @@
 /** GatherV2 along any axis (batchDims 0): row copies, e.g. the embedding lookup [V, C] -> [N, C]. */
 import { tf } from '../../tf.js';
-import { addon, cpuBackend, fallback, i32, valuesOf, type TensorInfo } from '../util.js';
+import { addon, allocFloat32, cpuBackend, fallback, i32, valuesOf, type TensorInfo } from '../util.js';
 
 export const gatherV2Config: tf.KernelConfig = {
   kernelName: tf.GatherV2,
@@ -21,7 +21,8 @@ export const gatherV2Config: tf.KernelConfig = {
       if (v < 0 || v >= axisDim) throw new Error(`GatherV2: the index value ${v} is not in [0, ${axisDim - 1}]`);
     }
     const outShape = [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)];
-    const values = new (xv.constructor as new (n: number) => tf.TypedArray)(tf.util.sizeFromShape(outShape));
+    const n = tf.util.sizeFromShape(outShape);
+    const values = xv instanceof Float32Array ? allocFloat32(backend, n) : new (xv.constructor as new (n: number) => tf.TypedArray)(n);
     if (values.length > 0) {
       const outer = tf.util.sizeFromShape(x.shape.slice(0, ax));
       const inner = tf.util.sizeFromShape(x.shape.slice(ax + 1));

@@ -1,6 +1,6 @@
 /** Transpose of any 1-, 4- or 8-byte dtype; dims that stay adjacent are merged first. */
 import { tf } from '../../tf.js';
-import { addon, cpuBackend, fallback, valuesOf, type TensorInfo } from '../util.js';
+import { addon, allocFloat32, cpuBackend, fallback, valuesOf, type TensorInfo } from '../util.js';
 
 /** Drops size-1 dims and merges runs of dims that the permutation keeps adjacent and in order. */
 export function collapsePermutation(shape: number[], perm: number[]): { shape: number[]; perm: number[] } {
@@ -30,7 +30,8 @@ export const transposeConfig: tf.KernelConfig = {
     const xv = valuesOf(backend, x);
     if (!ArrayBuffer.isView(xv) || x.dtype === 'complex64' || x.dtype === 'string') return fallback(tf.Transpose, args);
     const outShape = perm.map((d) => x.shape[d]);
-    const values = new (xv.constructor as new (n: number) => tf.TypedArray)(xv.length);
+    const n = xv.length;
+    const values = xv instanceof Float32Array ? allocFloat32(backend, n) : new (xv.constructor as new (n: number) => tf.TypedArray)(n);
     const c = collapsePermutation(x.shape, perm);
     if (xv.length > 0) {
       if (c.perm.every((d, i) => d === i)) values.set(xv as tf.TypedArray);

@@ -17,7 +17,7 @@ export const unsortedSegmentSumConfig: tf.KernelConfig = {
     const idRank = segmentIds.shape.length;
     if (!xv || !ids || segmentIds.shape.some((d, i) => d !== x.shape[i])) return fallback(tf.UnsortedSegmentSum, args);
     const innerShape = x.shape.slice(idRank);
-    const [out, ov] = output(backend, [numSegments, ...innerShape]);
+    const [out, ov] = output(backend, [numSegments, ...innerShape], true);
     const inner = tf.util.sizeFromShape(innerShape);
     if (ov.length > 0 && ids.length > 0) addon().segmentSum(xv, ids, ov, inner, numSegments);
     return out;
