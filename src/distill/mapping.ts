@@ -1,0 +1,168 @@
+/**
+ * Which student layer learns from which teacher layer, as plain data (TinyBERT §3.1, "the
+ * student learns from the teacher's layer g(m)").
+ *
+ * Indices: attention layers are 0-based transformer layers (student 0..M-1, teacher 0..N-1);
+ * hidden states are `ModelOutput.hiddenStates` indices (0 = embedding output, then layer outputs:
+ * student 0..M, teacher 0..N).
+ *
+ * `uniform` is what huawei-noah task_distill.py does with k = N / M layers per block:
+ *   attention: student layer m <-> teacher layer m*k + k - 1  (the last layer of each block)
+ *   hidden:    student state m <-> teacher state m*k          (0 <-> 0: embeddings)
+ * i.e. the paper's g(m) = m*N/M written for 0-based layers. N not divisible by M has no uniform
+ * mapping; the recipe must then list explicit `{student, teacher}` pairs.
+ */
+import { z } from 'zod';
+import { RecipeError } from '../errors.js';
+
+export const layerPairSchema = z
+  .object({
+    student: z.number().int().nonnegative().describe('student layer (attention) or hidden-state index'),
+    teacher: z.number().int().nonnegative().describe('teacher layer (attention) or hidden-state index'),
+  })
+  .strict();
+export type LayerPair = z.infer<typeof layerPairSchema>;
+
+const featureMappingSchema = z.union(
+  [
+    z.literal('uniform').describe('task_distill.py: student m <-> teacher m*N/M (+ N/M - 1 for attention)'),
+    z.array(layerPairSchema).describe('explicit pairs, one per student layer/state'),
+  ],
+  { error: 'expected "uniform" or a list of {student, teacher} pairs' },
+);
+
+export const attentionHeadsSchema = z
+  .enum(['all', 'average'])
+  .describe('all: compare head by head (counts must match); average: average both maps over heads first');
+export type AttentionHeads = z.infer<typeof attentionHeadsSchema>;
+
+const mappingObjectSchema = z
+  .object({
+    attention: featureMappingSchema.default('uniform').describe('attention-score pairs (0-based layers)'),
+    hidden: featureMappingSchema.default('uniform').describe('hidden-state pairs (0 = embedding output)'),
+    attention_heads: attentionHeadsSchema.default('all'),
+  })
+  .strict();
+
+export const mappingSchema = z
+  .union([z.literal('uniform'), mappingObjectSchema], {
+    error: 'expected "uniform" or an object {attention, hidden, attention_heads}',
+  })
+  .default('uniform')
+  .describe('layer mapping: "uniform" (the reference) or per-feature uniform / explicit pairs');
+export type MappingSpec = z.input<typeof mappingSchema>;
+
+/** The mapping after validation against both models: every pair in range, one per student index. */
+export interface ResolvedMapping {
+  attention: LayerPair[];
+  hidden: LayerPair[];
+  attentionHeads: AttentionHeads;
+}
+
+/** What the mapping needs to know about a model. */
+export interface LayerShape {
+  layers: number;
+  heads: number;
+}
+
+/** task_distill.py's mapping for N teacher and M student layers (N must be a multiple of M). */
+export function uniformPairs(teacherLayers: number, studentLayers: number, field = 'mapping'): Pick<ResolvedMapping, 'attention' | 'hidden'> {
+  const N = teacherLayers;
+  const M = studentLayers;
+  if (!(M > 0) || N % M !== 0) {
+    throw new RecipeError(
+      `${field}: uniform mapping needs the teacher's layer count to be a multiple of the student's, ` +
+        `got teacher ${N} and student ${M} layers; list explicit {student, teacher} pairs instead`,
+    );
+  }
+  const k = N / M;
+  const attention = Array.from({ length: M }, (_, m) => ({ student: m, teacher: m * k + k - 1 }));
+  const hidden = Array.from({ length: M + 1 }, (_, m) => ({ student: m, teacher: m * k }));
+  return { attention, hidden };
+}
+
+function checkPairs(
+  pairs: LayerPair[],
+  field: string,
+  studentMax: number,
+  teacherMax: number,
+  what: string,
+): LayerPair[] {
+  const seen = new Map<number, number>();
+  pairs.forEach((p, i) => {
+    const where = `${field}[${i}] {student: ${p.student}, teacher: ${p.teacher}}`;
+    if (p.student > studentMax) {
+      throw new RecipeError(`${where}: student ${what} ${p.student} does not exist (valid: 0..${studentMax})`);
+    }
+    if (p.teacher > teacherMax) {
+      throw new RecipeError(`${where}: teacher ${what} ${p.teacher} does not exist (valid: 0..${teacherMax})`);
+    }
+    const before = seen.get(p.student);
+    if (before !== undefined) {
+      throw new RecipeError(`${where}: student ${what} ${p.student} is already mapped by ${field}[${before}]; one pair per student ${what}`);
+    }
+    seen.set(p.student, i);
+  });
+  return pairs.map((p) => ({ ...p }));
+}
+
+interface Leaf {
+  path: PropertyKey[];
+  message: string;
+}
+
+/** The most specific issue: inside a union, the branch that got deepest into the value. */
+function leafIssue(issue: z.core.$ZodIssue): Leaf {
+  if (issue.code === 'invalid_union') {
+    let best: Leaf | undefined;
+    for (const branch of issue.errors) {
+      if (branch.length === 0) continue;
+      const leaf = leafIssue(branch[0]);
+      if (leaf.path.length > 0 && (!best || leaf.path.length > best.path.length)) best = leaf;
+    }
+    if (best) return { path: [...issue.path, ...best.path], message: best.message };
+  }
+  return { path: issue.path, message: issue.message };
+}
+
+/** Turns a zod failure into a RecipeError naming the field path. */
+function parseSpec(spec: MappingSpec | undefined, field: string): z.output<typeof mappingObjectSchema> {
+  const r = mappingSchema.safeParse(spec);
+  if (!r.success) {
+    const { path, message } = leafIssue(r.error.issues[0]);
+    const where = field + path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+    throw new RecipeError(`${where}: ${message}`);
+  }
+  return r.data === 'uniform' ? { attention: 'uniform', hidden: 'uniform', attention_heads: 'all' } : r.data;
+}
+
+/**
+ * Validates a mapping against the two models and expands `uniform`. Errors name the field
+ * (`mapping.attention[1]`) and the offending pair.
+ */
+export function resolveMapping(
+  spec: MappingSpec | undefined,
+  teacher: LayerShape,
+  student: LayerShape,
+  field = 'mapping',
+): ResolvedMapping {
+  const s = parseSpec(spec, field);
+  const needsUniform = s.attention === 'uniform' || s.hidden === 'uniform';
+  const uniform = needsUniform ? uniformPairs(teacher.layers, student.layers, field) : undefined;
+  const attention =
+    s.attention === 'uniform'
+      ? uniform!.attention
+      : checkPairs(s.attention, `${field}.attention`, student.layers - 1, teacher.layers - 1, 'layer');
+  const hidden =
+    s.hidden === 'uniform'
+      ? uniform!.hidden
+      : checkPairs(s.hidden, `${field}.hidden`, student.layers, teacher.layers, 'hidden state');
+  if (attention.length > 0 && s.attention_heads === 'all' && teacher.heads !== student.heads) {
+    throw new RecipeError(
+      `${field}.attention_heads: the teacher has ${teacher.heads} attention heads and the student ${student.heads}; ` +
+        `maps can only be compared head by head when the counts match; set attention_heads: average ` +
+        `to compare head-averaged maps`,
+    );
+  }
+  return { attention, hidden, attentionHeads: s.attention_heads };
+}
