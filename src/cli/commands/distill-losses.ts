@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { initBackend } from '../../backend/select.js';
 import { distillLossesFromFiles } from '../../distill/parity.js';
 import { UsageError } from '../../errors.js';
+import { recordToJson } from '../../model/forward-json.js';
 import { writeTextAtomic } from '../../util/fs.js';
 
 interface Args {
@@ -29,7 +30,8 @@ const command: CommandModule<object, Args> = {
     const bad = temps.find((t) => !(t > 0) || !Number.isFinite(t));
     if (bad !== undefined) throw new UsageError(`--temperature: expected positive numbers, got ${bad}`);
     const report = distillLossesFromFiles({ teacher: a.teacher, student: a.student, inputs: a.inputs, temperatures: temps });
-    const text = `${JSON.stringify(report, null, 2)}\n`;
+    // One key per line, as the reference dumps, so the two files diff line by line.
+    const text = recordToJson(report as unknown as Record<string, unknown>);
     if (a.out) {
       writeTextAtomic(a.out, text);
       process.stdout.write(`wrote ${a.out}\n`);
