@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { exportModel, resolveExportSource } from '../../src/checkpoint/export.js';
 import { loadModelDir } from '../../src/checkpoint/model-dir.js';
+import { forwardRecord, readBatchJson } from '../../src/model/forward-json.js';
 import { expectClose } from '../helpers/close.js';
+import { describeGolden, golden, GOLDEN, type TensorJson } from '../helpers/shared.js';
 import { tinyLogits, tinyModel, writeTrainingCheckpoint, writeVocab } from './tiny.js';
 
 let tmp: string;
@@ -128,4 +130,24 @@ describe('export rejects a bad SOURCE with a message', () => {
       /float16 is supported for safetensors and tfjs exports/,
     );
   });
+});
+
+describeGolden('export of the golden TinyBERT student (reference checkpoint with fit_dense)', () => {
+  for (const format of ['safetensors', 'tfjs'] as const) {
+    it(`${format}: reloads without fit_dense and reproduces the reference logits to 1e-5`, async () => {
+      const out = join(tmp, `golden-${format}`);
+      const r = await exportModel(join(GOLDEN, 'tinybert_student'), { out, format });
+      expect(r.droppedTensors.sort()).toEqual(['fit_dense.bias', 'fit_dense.weight']);
+      const { model, extras } = loadModelDir(out);
+      try {
+        expect(extras.size).toBe(0);
+        const rec = forwardRecord(model, readBatchJson(join(GOLDEN, 'batch.json')));
+        const ref = golden<{ logits: TensorJson }>('student_outputs.json').logits;
+        expect(rec.logits!.shape).toEqual(ref.shape);
+        expectClose(rec.logits!.data, ref.data, { what: 'golden student logits after export' });
+      } finally {
+        model.dispose();
+      }
+    });
+  }
 });
