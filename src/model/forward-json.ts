@@ -80,3 +80,18 @@ export function recordToJson(rec: Record<string, unknown>): string {
   const lines = Object.entries(rec).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`);
   return `{\n${lines.join(',\n')}\n}\n`;
 }
+
+/** `tinybert forward`: loads a model directory, runs the JSON batch, writes the record atomically. */
+export async function forwardFile(dir: string, inputs: string, out: string): Promise<Record<string, TensorJson>> {
+  const { loadModelDir } = await import('../checkpoint/model-dir.js');
+  const { writeTextAtomic } = await import('../util/fs.js');
+  const batch = readBatchJson(inputs);
+  const { model } = loadModelDir(dir);
+  try {
+    const rec = forwardRecord(model, batch);
+    writeTextAtomic(out, recordToJson(rec));
+    return rec;
+  } finally {
+    model.dispose();
+  }
+}

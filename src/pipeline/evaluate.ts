@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { tf } from '../backend/tf.js';
-import { resolveExportSource } from '../checkpoint/export.js';
+import { doLowerCase, resolveExportSource } from '../checkpoint/export.js';
 import { loadModelDir } from '../checkpoint/model-dir.js';
 import { readExamples, type TaskFormat } from '../data/classification.js';
 import { allMetrics, argmaxRows, type MetricName } from '../data/metrics.js';
@@ -80,21 +80,12 @@ function openPredictor(dir: string): Predictor {
       throw new UsageError(`${modelDir}: eval/predict need a sequence-classification model, this one has head "${model.config.head}"`);
     }
     if (!vocabPath) throw new DataError(`${modelDir}: no vocab.txt (the tokenizer needs the model's word-piece vocabulary)`);
-    const tokenizer = BertTokenizer.fromVocabFile(vocabPath, { doLowerCase: lowerCase(modelDir) });
+    const tokenizer = BertTokenizer.fromVocabFile(vocabPath, { doLowerCase: doLowerCase(modelDir) ?? true });
     const regression = model.config.numLabels === 1;
     return { dir: modelDir, model, tokenizer, regression, labels: defaultLabels(model) };
   } catch (e) {
     model.dispose();
     throw e;
-  }
-}
-
-function lowerCase(dir: string): boolean {
-  try {
-    const v = (JSON.parse(readFileSync(`${dir}/tokenizer_config.json`, 'utf8')) as { do_lower_case?: unknown }).do_lower_case;
-    return typeof v === 'boolean' ? v : true;
-  } catch {
-    return true;
   }
 }
 

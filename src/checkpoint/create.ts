@@ -1,0 +1,23 @@
+/** `tinybert create`: a freshly initialised, seeded model directory from a config file. */
+import { readModelConfig } from '../model/config.js';
+import { createModel } from '../model/init.js';
+import { saveModelDir, type WeightFormat } from './model-dir.js';
+
+export interface CreateOptions {
+  config: string;
+  out: string;
+  seed?: number;
+  vocab?: string;
+  format?: WeightFormat;
+}
+
+export async function createModelDir(opts: CreateOptions): Promise<{ params: number }> {
+  const config = readModelConfig(opts.config);
+  const model = createModel(config, opts.seed ?? 0);
+  try {
+    await saveModelDir(model, opts.out, { vocab: opts.vocab, format: opts.format });
+    return { params: model.numParams() };
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Model slots of a run: where each named model currently lives (a config to create from, or a model
+ * directory — the latest stage output replaces the slot), and how a stage gets a model with the
+ * head it needs (a fresh task head is initialised when the source has none).
+ */
+import { tf } from '../backend/tf.js';
+import { loadModelDir, vocabPath as dirVocab } from '../checkpoint/model-dir.js';
+import type { TensorMap } from '../checkpoint/tensor-map.js';
+import { DataError } from '../errors.js';
+import type { BertModel } from '../model/bert.js';
+import { readModelConfig, type ModelConfig } from '../model/config.js';
+import { createModel } from '../model/init.js';
+import { headParams } from '../model/params.js';
+import type { Recipe } from '../recipe/schema.js';
+
+export interface SlotState {
+  /** Config file to create the model from (only until a stage has trained the slot). */
+  config?: string;
+  /** Model directory holding the slot's current weights. */
+  dir?: string;
+  vocab?: string;
+}
+
+export type Slots = Record<string, SlotState>;
+
+export function initialSlots(recipe: Recipe): Slots {
+  const slots: Slots = {};
+  for (const [name, m] of Object.entries(recipe.models)) slots[name] = { config: m.config, dir: m.dir, vocab: m.vocab };
+  return slots;
+}
+
+/** The vocab.txt a slot's tokenizer uses: its own, its directory's, then the recipe's. */
+export function slotVocab(recipe: Recipe, slots: Slots, slot: string): string {
+  const s = slots[slot];
+  if (s.vocab) return s.vocab;
+  if (s.dir) {
+    try {
+      return dirVocab(s.dir);
+    } catch {
+      // fall through to the recipe's vocab
+    }
+  }
+  if (recipe.vocab) return recipe.vocab;
+  throw new DataError(`model slot "${slot}": no vocab.txt (set models.${slot}.vocab or vocab: in the recipe)`);
+}
+
+export type HeadSpec = Pick<ModelConfig, 'head' | 'numLabels' | 'labels'>;
+
+export interface StageModel {
+  model: BertModel;
+  extras: TensorMap;
+  /** Head parameters that were freshly initialised (the source had no matching head). */
+  freshHead: boolean;
+}
+
+/**
+ * Instantiates a slot with `head` (undefined: keep the source's head). Seeded so a fresh model or
+ * head is the same on every run and on resume.
+ */
+export function instantiate(slots: Slots, slot: string, head: HeadSpec | undefined, seed: number): StageModel {
+  const s = slots[slot];
+  if (s.dir) {
+    const headNames = new Set<string>();
+    const loaded = loadModelDir(s.dir, {
+      head,
+      seed,
+      allowMissing: (name) => {
+        const isHead = /^(classifier|qa_outputs|cls)\./.test(name);
+        if (isHead) headNames.add(name);
+        return isHead;
+      },
+    });
+    return { model: loaded.model, extras: loaded.extras, freshHead: loaded.report.initialised.length > 0 };
+  }
+  let config = readModelConfig(s.config!);
+  if (head) config = { ...config, ...head };
+  return { model: createModel(config, seed), extras: new Map(), freshHead: headParams(config).length > 0 };
+}
+
+/** Whether a model's head is a trained task head (warns on the known trap). */
+export function describeHead(m: BertModel): string {
+  return m.config.head === 'classification' ? `${m.config.numLabels}-label classifier` : m.config.head;
+}
+
+export function disposeAll(...models: (BertModel | undefined)[]): void {
+  for (const m of models) m?.dispose();
+  void tf;
+}

@@ -1,0 +1,175 @@
+/**
+ * `distill(recipe)`: runs a recipe's stages in order, each stage's output replacing its model slot
+ * for the next, then exports and compares models as the recipe asks. What `tinybert distill` calls;
+ * a TypeScript user can call it directly.
+ *
+ *   <output_dir>/recipe.yaml   the fully resolved recipe
+ *   <output_dir>/log.jsonl     every loss term, evaluation, checkpoint and warning
+ *   <output_dir>/<stage>/      checkpoint/ (while running), final/, best/, done.json
+ *   <output_dir>/run.json      where each model slot ended up
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { initBackend } from '../backend/select.js';
+import { tf } from '../backend/tf.js';
+import { loadModelDir, saveModelDir, weightsPath } from '../checkpoint/model-dir.js';
+import { RecipeError } from '../errors.js';
+import { recipeToYaml } from '../recipe/load.js';
+import type { Recipe } from '../recipe/schema.js';
+import { writeTextAtomic } from '../util/fs.js';
+import { batchSourceFor, batchTensors } from './batches.js';
+import { initialSlots, slotVocab, type Slots } from './models.js';
+import { RunLog, type ProgressOptions } from './progress.js';
+import { runStage, type StageResult } from './stage.js';
+import { scoreModel, type Scores } from './score.js';
+
+export interface DistillOptions extends ProgressOptions {
+  /** Continue an interrupted run: finished stages are skipped, a stage checkpoint is resumed. */
+  resume?: boolean;
+  /** Start over even if the output directory holds an earlier run. */
+  overwrite?: boolean;
+  /** Test hook: stop (as if killed) after this many optimizer steps. */
+  stopAfterSteps?: number;
+}
+
+export interface ModelReport {
+  slot: string;
+  dir: string;
+  params: number;
+  bytesOnDisk: number;
+  scores?: Scores;
+  /** Mean eval-mode forward time for one dev batch, milliseconds. */
+  latencyMs?: number;
+}
+
+export interface RunResult {
+  outputDir: string;
+  stages: StageResult[];
+  slots: Record<string, string | undefined>;
+  exported?: string;
+  models: ModelReport[];
+  seconds: number;
+}
+
+export async function distill(recipe: Recipe, opts: DistillOptions = {}): Promise<RunResult> {
+  const started = Date.now();
+  const out = recipe.output_dir;
+  if (existsSync(join(out, 'recipe.yaml')) && !opts.resume && !opts.overwrite) {
+    throw new RecipeError(`${out}: holds an earlier run; pass --resume to continue it or --overwrite to start over`);
+  }
+  mkdirSync(out, { recursive: true });
+  await initBackend(recipe.backend === 'auto' ? undefined : recipe.backend, { quiet: opts.quiet });
+  writeTextAtomic(join(out, 'recipe.yaml'), recipeToYaml(recipe));
+  const log = new RunLog(join(out, 'log.jsonl'));
+  log.write({ event: 'run-start', recipe: recipe.name, resume: Boolean(opts.resume), backend: tf.getBackend() });
+
+  const slots: Slots = initialSlots(recipe);
+  const results: StageResult[] = [];
+  for (let i = 0; i < recipe.stages.length; i++) {
+    const stage = recipe.stages[i];
+    const slot = (stage.kind === 'finetune' ? stage.train : stage.student)!;
+    const done = join(out, stage.name, 'done.json');
+    if (opts.resume && existsSync(done)) {
+      const prev = JSON.parse(readFileSync(done, 'utf8')) as StageResult;
+      slots[slot] = { ...slots[slot], dir: prev.output, config: undefined };
+      results.push(prev);
+      if (!opts.quiet) process.stderr.write(`${stage.name}: already done, output ${prev.output}\n`);
+      continue;
+    }
+    const r = await runStage(recipe, i, slots, log, opts);
+    results.push(r);
+    if (opts.stopAfterSteps !== undefined && !existsSync(done)) {
+      return { outputDir: out, stages: results, slots: {}, models: [], seconds: (Date.now() - started) / 1000 };
+    }
+    slots[slot] = { ...slots[slot], dir: r.output, config: undefined };
+  }
+  const slotDirs = Object.fromEntries(Object.entries(slots).map(([k, v]) => [k, v.dir]));
+  const last = [...recipe.stages].reverse().find((s) => s.kind !== 'finetune');
+  const student = last?.student ?? recipe.stages[recipe.stages.length - 1].train;
+  writeTextAtomic(join(out, 'run.json'), `${JSON.stringify({ slots: slotDirs, student }, null, 2)}\n`);
+
+  let exported: string | undefined;
+  if (student && slots[student]?.dir) {
+    exported = join(out, 'export');
+    const { model } = loadModelDir(slots[student].dir!);
+    try {
+      await saveModelDir(model, exported, { vocab: slotVocab(recipe, slots, student) });
+    } finally {
+      model.dispose();
+    }
+    log.write({ event: 'export', slot: student, dir: exported });
+  }
+  const models = await compareModels(recipe, slots);
+  const seconds = (Date.now() - started) / 1000;
+  const result: RunResult = { outputDir: out, stages: results, slots: slotDirs, exported, models, seconds };
+  writeTextAtomic(join(out, 'summary.json'), `${JSON.stringify(result, null, 2)}\n`);
+  log.write({ event: 'run-end', seconds });
+  return result;
+}
+
+/** Metric, size and latency of every trained slot on the last task's dev set. */
+async function compareModels(recipe: Recipe, slots: Slots): Promise<ModelReport[]> {
+  const taskStage = [...recipe.stages].reverse().find((s) => s.task !== undefined && recipe.tasks[s.task].dev);
+  const reports: ModelReport[] = [];
+  for (const [slot, s] of Object.entries(slots)) {
+    if (!s.dir) continue;
+    const { model } = loadModelDir(s.dir);
+    try {
+      const report: ModelReport = {
+        slot,
+        dir: s.dir,
+        params: model.numParams((n) => !n.startsWith('cls.')),
+        bytesOnDisk: dirBytes(s.dir, weightsPath(s.dir)),
+      };
+      if (taskStage && model.config.head === 'classification') {
+        const regression = recipe.tasks[taskStage.task!].type === 'regression';
+        const vocab = slotVocab(recipe, slots, slot);
+        const source = await batchSourceFor(recipe, taskStage, vocab, 0, 'dev');
+        report.scores = await scoreModel(model, source, regression);
+        const first = await (await batchSourceFor(recipe, taskStage, vocab, 0, 'dev')).next();
+        report.latencyMs = timeForward(model, first);
+      }
+      reports.push(report);
+    } finally {
+      model.dispose();
+    }
+  }
+  return reports;
+}
+
+function dirBytes(dir: string, weights: string): number {
+  // The weights file dominates; training-only tensors inside it are counted (see export for the student alone).
+  void dir;
+  return statSync(weights).size;
+}
+
+function timeForward(model: import('../model/bert.js').BertModel, host: import('./batches.js').HostBatch): number {
+  const run = () => tf.tidy(() => model.forward(batchTensors(host), { training: false }).logits!.dataSync());
+  run();
+  const n = 3;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) run();
+  return (performance.now() - t0) / n;
+}
+
+/** The final comparison table printed at the end of a run. */
+export function formatRunTable(r: RunResult): string {
+  const metricNames = [...new Set(r.models.flatMap((m) => Object.keys(m.scores ?? {}).filter((k) => k !== 'examples')))];
+  const header = ['model', 'parameters', 'weights MiB', ...metricNames, 'latency ms/batch'];
+  const rows = r.models.map((m) => [
+    m.slot,
+    m.params.toLocaleString('en-US'),
+    (m.bytesOnDisk / 1048576).toFixed(2),
+    ...metricNames.map((k) => (m.scores?.[k as keyof Scores] !== undefined ? (m.scores[k as keyof Scores] as number).toFixed(4) : '-')),
+    m.latencyMs !== undefined ? m.latencyMs.toFixed(1) : '-',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export function listStages(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((d) => existsSync(join(dir, d, 'done.json'))) : [];
+}
+
+void writeFileSync;
