@@ -108,8 +108,8 @@ export function resolveExportSource(source: string): ExportSource {
   );
 }
 
-/** The source's tokenizer casing, so the export tokenizes as training did. */
-function doLowerCase(dir: string): boolean | undefined {
+/** A model directory's tokenizer casing (tokenizer_config.json), so exports and inference tokenize as training did. */
+export function doLowerCase(dir: string): boolean | undefined {
   const path = join(dir, 'tokenizer_config.json');
   if (!existsSync(path)) return undefined;
   try {
