@@ -144,8 +144,8 @@ export async function runStage(
     log.write({ event: 'warning', stage: stage.name, message: w });
   }
   const dev = stage.task ? recipe.tasks[stage.task].dev : undefined;
-  const metric = stage.eval.metric;
   const regression = stage.task ? recipe.tasks[stage.task].type === 'regression' : false;
+  const metric = stage.eval?.metric ?? (regression ? 'pearson' : 'accuracy');
   const spec: Omit<DistillSpec, 'labels'> | undefined = teacher
     ? {
         losses: stage.losses,
@@ -216,7 +216,8 @@ export async function runStage(
         windowStart = Date.now();
         windowExamples = 0;
       }
-      if (stage.eval.every > 0 && state.step % stage.eval.every === 0 && state.step < total) {
+      const evalEvery = stage.eval?.every ?? 0;
+      if (evalEvery > 0 && state.step % evalEvery === 0 && state.step < total) {
         await evalAndKeepBest();
       }
       if (stage.checkpoint_every > 0 && state.step % stage.checkpoint_every === 0 && state.step < total) {
