@@ -5,7 +5,8 @@
  */
 export class TinybertError extends Error {
   constructor(message: string) {
-    super(message);
+    // One line: wrapped library messages (JSON.parse, fs) may carry newlines.
+    super(message.replace(/\s*\n\s*/g, ' '));
     this.name = new.target.name;
   }
 }

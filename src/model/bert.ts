@@ -85,7 +85,8 @@ export class BertModel {
 
     let h = embeddingLookup(param(p, 'bert.embeddings.word_embeddings.weight'), ids, c.padTokenId); // [B, T, C]
     if (!c.relativePositions) {
-      const pos = tf.gather(param(p, 'bert.embeddings.position_embeddings.weight'), tf.range(0, T, 1, 'int32')); // [T, C]
+      // Positions 0..T-1 are a slice: cheaper than a gather, and its gradient is a pad, not a scatter.
+      const pos = tf.slice(param(p, 'bert.embeddings.position_embeddings.weight'), [0, 0], [T, c.hiddenSize]); // [T, C]
       h = tf.add(h, pos);
     }
     h = tf.add(h, tf.gather(param(p, 'bert.embeddings.token_type_embeddings.weight'), types));
