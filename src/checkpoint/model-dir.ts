@@ -41,6 +41,8 @@ export interface LoadOptions {
   head?: Pick<ModelConfig, 'head' | 'numLabels' | 'labels'>;
   /** Seed for freshly initialised parameters. */
   seed?: number;
+  /** Weights file to read instead of the first of WEIGHT_FILES found in the directory. */
+  weights?: string;
 }
 
 export interface LoadedModel {
@@ -118,6 +120,24 @@ export function matchTensors(
   return { values, extras, report };
 }
 
+/**
+ * A config without head information (NEZHA's bert_config.json) gets the head its checkpoint holds:
+ * released NEZHA checkpoints carry the pre-training heads, fine-tuned ones a classifier.
+ */
+export function inferHead(config: ModelConfig, tensors: TensorMap): ModelConfig {
+  const names = new Set([...tensors.keys()].map((n) => mapName(n).name));
+  if (names.has('cls.predictions.bias')) {
+    return { ...config, head: names.has('cls.seq_relationship.weight') ? 'pretraining' : 'mlm' };
+  }
+  const classifier = tensors.get('classifier.weight');
+  if (classifier && classifier.shape.length === 2) {
+    const numLabels = classifier.shape[0];
+    return { ...config, head: 'classification', numLabels, labels: Array.from({ length: numLabels }, (_, i) => `LABEL_${i}`) };
+  }
+  if (names.has('qa_outputs.weight')) return { ...config, head: 'span' };
+  return config;
+}
+
 function failOnReport(r: LoadReport): void {
   const parts: string[] = [];
   const list = (xs: string[]) => xs.slice(0, 4).join(', ') + (xs.length > 4 ? `, … (${xs.length - 4} more)` : '');
@@ -133,8 +153,9 @@ function failOnReport(r: LoadReport): void {
 export function loadModelDir(dir: string, opts: LoadOptions = {}): LoadedModel {
   let config = readModelConfig(modelConfigPath(dir));
   if (opts.head) config = { ...config, ...opts.head };
-  const file = weightsPath(dir);
+  const file = opts.weights ? join(dir, opts.weights) : weightsPath(dir);
   const { tensors, format } = readWeights(file);
+  if (!opts.head && config.head === 'none') config = inferHead(config, tensors);
   const { values, extras, report } = matchTensors(config, tensors, file, format, opts);
   failOnReport(report);
   const scope = newScope();
