@@ -16,7 +16,6 @@ void Pool::stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     quit_.store(true);
-    gen_.fetch_add(1);
   }
   cv_.notify_all();
   for (auto& w : workers_) w.join();
@@ -29,58 +28,76 @@ void Pool::resize(int n) {
   if (n == n_ && (int)workers_.size() == n - 1) return;
   stop();
   n_ = n;
-  for (int i = 1; i < n_; i++) workers_.emplace_back([this, i] { worker(i); });
+  for (int i = 1; i < n_; i++) workers_.emplace_back([this] { worker(); });
 }
 
-void Pool::worker(int id) {
-  uint64_t seen = gen_.load();
+void Pool::drain() {
   for (;;) {
-    // Spin ~20-50 us for the next job, then sleep on the condvar.
-    int spins = 0;
-    while (gen_.load(std::memory_order_acquire) == seen && spins < 20000) {
-      _mm_pause();
-      spins++;
-    }
-    if (gen_.load(std::memory_order_acquire) == seen) {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return gen_.load() != seen; });
-    }
-    seen = gen_.load(std::memory_order_acquire);
-    if (quit_.load()) return;
-    // Every worker acknowledges every job, so no worker can lag into the next one.
-    if (id < active_) (*job_)(id, active_);
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
+    uint64_t v = claim_.load(std::memory_order_acquire);
+    Job& job = jobs_[(v >> 32) & 1];
+    const int64_t idx = (int64_t)(v & 0xffffffffu);
+    if (idx >= job.chunks.load(std::memory_order_acquire)) return;
+    const auto* fn = job.fn.load(std::memory_order_acquire);
+    if (!claim_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel)) continue;
+    // The claim succeeded, so this job is still running and its slot holds its own fields.
+    (*fn)(idx);
+    job.done.fetch_add(1, std::memory_order_acq_rel);
   }
 }
 
-void Pool::run_all(int nt, const std::function<void(int, int)>& fn) {
-  nt = std::max(1, std::min(nt, n_));
-  if (nt == 1) {
-    fn(0, 1);
+void Pool::worker() {
+  uint64_t seen = claim_.load() >> 32;
+  for (;;) {
+    // Spin ~50 us for the next job (kernels come back to back in a step), then sleep.
+    int spins = 0;
+    while ((claim_.load(std::memory_order_acquire) >> 32) == seen && !quit_.load(std::memory_order_relaxed)) {
+      if (++spins < 20000) {
+        _mm_pause();
+        continue;
+      }
+      std::unique_lock<std::mutex> lock(mu_);
+      sleeping_.fetch_add(1);
+      cv_.wait(lock, [&] { return (claim_.load() >> 32) != seen || quit_.load(); });
+      sleeping_.fetch_sub(1);
+      break;
+    }
+    if (quit_.load()) return;
+    seen = claim_.load(std::memory_order_acquire) >> 32;
+    drain();
+  }
+}
+
+void Pool::run_chunks(int64_t chunks, const std::function<void(int64_t)>& fn) {
+  if (chunks <= 0) return;
+  if (n_ == 1 || chunks == 1) {
+    for (int64_t c = 0; c < chunks; c++) fn(c);
     return;
   }
-  {
+  const uint32_t g = ++gen_;
+  Job& job = jobs_[g & 1];
+  job.fn.store(&fn, std::memory_order_relaxed);
+  job.done.store(0, std::memory_order_relaxed);
+  job.chunks.store(chunks, std::memory_order_relaxed);
+  // seq_cst store then load, against the worker's seq_cst increment then load: no lost wake-up.
+  claim_.store((uint64_t)g << 32);
+  if (sleeping_.load() > 0) {
     std::lock_guard<std::mutex> lock(mu_);
-    job_ = &fn;
-    active_ = nt;
-    pending_.store(n_ - 1);
-    gen_.fetch_add(1, std::memory_order_release);
+    cv_.notify_all();
   }
-  cv_.notify_all();
-  fn(0, nt);
-  while (pending_.load(std::memory_order_acquire) > 0) _mm_pause();
+  drain();
+  while (job.done.load(std::memory_order_acquire) < chunks) _mm_pause();
 }
 
 void Pool::parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
   if (n <= 0) return;
   grain = std::max<int64_t>(1, grain);
-  int nt = (int)std::min<int64_t>(n_, (n + grain - 1) / grain);
-  if (nt <= 1) {
+  const int64_t chunks = std::min<int64_t>((int64_t)n_ * 4, (n + grain - 1) / grain);
+  if (chunks <= 1 || n_ == 1) {
     fn(0, n);
     return;
   }
-  run_all(nt, [&](int t, int k) {
-    int64_t b = n * t / k, e = n * (t + 1) / k;
+  run_chunks(chunks, [&](int64_t c) {
+    const int64_t b = n * c / chunks, e = n * (c + 1) / chunks;
     if (b < e) fn(b, e);
   });
 }

@@ -76,25 +76,16 @@ void reduce(int op, const float* x, float* out, int64_t outer, int64_t r, int64_
       });
       return;
     }
-    // Few long rows: each thread reduces a slice, then the partials are combined.
+    // Few long rows: fixed slices reduced in parallel, then combined in slice order.
+    const int64_t slices = 4 * (int64_t)pool.threads();
+    std::vector<double> part(slices, 0.0);
     for (int64_t o = 0; o < outer; o++) {
-      const int nt = pool.threads();
-      std::vector<double> part(nt, 0.0);
-      std::vector<char> used(nt, 0);
-      pool.run_all(nt, [&](int t, int k) {
-        const int64_t j0 = r * t / k, j1 = r * (t + 1) / k;
-        if (j0 < j1) {
-          part[t] = reduce_run(op, x + o * r + j0, j1 - j0);
-          used[t] = 1;
-        }
+      pool.run_chunks(slices, [&](int64_t c) {
+        const int64_t j0 = r * c / slices, j1 = r * (c + 1) / slices;
+        part[c] = reduce_run(op, x + o * r + j0, j1 - j0);
       });
-      double acc = 0;
-      bool first = true;
-      for (int t = 0; t < nt; t++) {
-        if (!used[t]) continue;
-        acc = first ? part[t] : combine(op, acc, part[t]);
-        first = false;
-      }
+      double acc = part[0];
+      for (int64_t c = 1; c < slices; c++) acc = combine(op, acc, part[c]);
       out[o] = (float)(acc * scale);
     }
     return;

@@ -15,6 +15,14 @@ export interface KernelStat {
 }
 
 let profiling = false;
+let byShape = false;
+
+function shapeKey(inputs: tf.NamedTensorInfoMap): string {
+  return Object.values(inputs)
+    .filter((t) => t != null)
+    .map((t) => `[${t.shape.join(',')}]`)
+    .join('x');
+}
 const stats = new Map<string, KernelStat>();
 
 export function wrapKernel(config: tf.KernelConfig, native: boolean): tf.KernelConfig {
@@ -24,18 +32,20 @@ export function wrapKernel(config: tf.KernelConfig, native: boolean): tf.KernelC
     const t0 = performance.now();
     const out = inner(args);
     const ms = performance.now() - t0;
-    const s = stats.get(config.kernelName) ?? { name: config.kernelName, calls: 0, ms: 0, native };
+    const key = byShape ? `${config.kernelName} ${shapeKey(args.inputs)}` : config.kernelName;
+    const s = stats.get(key) ?? { name: key, calls: 0, ms: 0, native };
     s.calls++;
     s.ms += ms;
-    stats.set(config.kernelName, s);
+    stats.set(key, s);
     return out;
   };
   return { ...config, kernelFunc };
 }
 
-/** Clears the counters and starts recording. */
-export function startKernelProfile(): void {
+/** Clears the counters and starts recording; `byInputShape` splits each kernel by its input shapes. */
+export function startKernelProfile(byInputShape = false): void {
   stats.clear();
+  byShape = byInputShape;
   profiling = true;
 }
 
