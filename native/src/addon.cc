@@ -80,6 +80,16 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// compare(op, a, b, out (Uint8Array), shape[], stridesA[], stridesB[])
+Napi::Value Compare(const Napi::CallbackInfo& info) {
+  auto shape = ints(info[4]), sa = ints(info[5]), sb = ints(info[6]);
+  View o = view(info[3], "out");
+  if (o.type != napi_uint8_array) throw Napi::TypeError::New(info.Env(), "tinybert native: out must be a Uint8Array");
+  tb::compare((int)num(info[0]), f32(info[1], "a"), f32(info[2], "b"), static_cast<uint8_t*>(o.data),
+              (int)shape.size(), shape.data(), sa.data(), sb.data());
+  return info.Env().Undefined();
+}
+
 // addN([x...], out)
 Napi::Value AddN(const Napi::CallbackInfo& info) {
   Napi::Array xs = info[0].As<Napi::Array>();
@@ -175,6 +185,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   if (!getenv("TINYBERT_KEEP_MALLOC")) KeepLargeBlocksOnHeap();
   exports.Set("matmul", Napi::Function::New(env, MatMul));
   exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("compare", Napi::Function::New(env, Compare));
   exports.Set("addN", Napi::Function::New(env, AddN));
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("reduce", Napi::Function::New(env, Reduce));

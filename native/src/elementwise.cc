@@ -27,8 +27,8 @@ struct Min {
 struct Pow { static float f(float a, float b) { return std::pow(a, b); } };
 
 // Inner loop over n elements with unit-or-zero strides; specialised so the compiler vectorises.
-template <class Op>
-void inner(const float* a, const float* b, float* o, int64_t n, int64_t sa, int64_t sb) {
+template <class Op, class Out>
+void inner(const float* a, const float* b, Out* o, int64_t n, int64_t sa, int64_t sb) {
   if (sa == 1 && sb == 1) {
     for (int64_t i = 0; i < n; i++) o[i] = Op::f(a[i], b[i]);
   } else if (sa == 1 && sb == 0) {
@@ -42,8 +42,8 @@ void inner(const float* a, const float* b, float* o, int64_t n, int64_t sa, int6
   }
 }
 
-template <class Op>
-void binary_t(const float* a, const float* b, float* out, int ndim, const int64_t* shape, const int64_t* sa,
+template <class Op, class Out = float>
+void binary_t(const float* a, const float* b, Out* out, int ndim, const int64_t* shape, const int64_t* sa,
               const int64_t* sb) {
   if (ndim == 0) {
     out[0] = Op::f(a[0], b[0]);
@@ -56,7 +56,7 @@ void binary_t(const float* a, const float* b, float* out, int ndim, const int64_
   const int64_t isa = sa[ndim - 1], isb = sb[ndim - 1];
   if (rows == 1) {
     Pool::get().parallel_for(n, kGrain, [&](int64_t i0, int64_t i1) {
-      inner<Op>(a + i0 * isa, b + i0 * isb, out + i0, i1 - i0, isa, isb);
+      inner<Op, Out>(a + i0 * isa, b + i0 * isb, out + i0, i1 - i0, isa, isb);
     });
     return;
   }
@@ -70,12 +70,20 @@ void binary_t(const float* a, const float* b, float* out, int ndim, const int64_
         oa += idx * sa[d];
         ob += idx * sb[d];
       }
-      inner<Op>(a + oa, b + ob, out + r * n, n, isa, isb);
+      inner<Op, Out>(a + oa, b + ob, out + r * n, n, isa, isb);
     }
   });
 }
 
 inline float erf_ref(float x) { return std::erf(x); }
+
+// Comparisons give 1/0 (stored as bool bytes); any comparison with NaN is false except !=.
+struct Greater { static uint8_t f(float a, float b) { return a > b; } };
+struct GreaterEqual { static uint8_t f(float a, float b) { return a >= b; } };
+struct Less { static uint8_t f(float a, float b) { return a < b; } };
+struct LessEqual { static uint8_t f(float a, float b) { return a <= b; } };
+struct Equal { static uint8_t f(float a, float b) { return a == b; } };
+struct NotEqual { static uint8_t f(float a, float b) { return a != b; } };
 
 }  // namespace
 
@@ -90,6 +98,18 @@ void binary(int op, const float* a, const float* b, float* out, int ndim, const 
     case kMax: return binary_t<Max>(a, b, out, ndim, shape, sa, sb);
     case kMin: return binary_t<Min>(a, b, out, ndim, shape, sa, sb);
     case kPow: return binary_t<Pow>(a, b, out, ndim, shape, sa, sb);
+  }
+}
+
+void compare(int op, const float* a, const float* b, uint8_t* out, int ndim, const int64_t* shape,
+             const int64_t* sa, const int64_t* sb) {
+  switch (op) {
+    case kGreater: return binary_t<Greater, uint8_t>(a, b, out, ndim, shape, sa, sb);
+    case kGreaterEqual: return binary_t<GreaterEqual, uint8_t>(a, b, out, ndim, shape, sa, sb);
+    case kLess: return binary_t<Less, uint8_t>(a, b, out, ndim, shape, sa, sb);
+    case kLessEqual: return binary_t<LessEqual, uint8_t>(a, b, out, ndim, shape, sa, sb);
+    case kEqual: return binary_t<Equal, uint8_t>(a, b, out, ndim, shape, sa, sb);
+    case kNotEqual: return binary_t<NotEqual, uint8_t>(a, b, out, ndim, shape, sa, sb);
   }
 }
 

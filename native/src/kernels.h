@@ -15,6 +15,10 @@ enum BinaryOp { kAdd, kSub, kMul, kDiv, kSquaredDiff, kMax, kMin, kPow };
 // out has `ndim` dims `shape`; a and b are read with element strides (0 on broadcast dims).
 void binary(int op, const float* a, const float* b, float* out, int ndim, const int64_t* shape,
             const int64_t* stridesA, const int64_t* stridesB);
+enum CompareOp { kGreater, kGreaterEqual, kLess, kLessEqual, kEqual, kNotEqual };
+// As binary, writing 1/0 bytes (tfjs bool storage).
+void compare(int op, const float* a, const float* b, uint8_t* out, int ndim, const int64_t* shape,
+             const int64_t* stridesA, const int64_t* stridesB);
 // Sums n arrays of the same length.
 void add_n(const float* const* xs, int n, float* out, int64_t len);
 

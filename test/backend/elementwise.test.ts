@@ -77,6 +77,32 @@ describeNative('native binary kernels', () => {
   });
 });
 
+const COMPARE: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
+  ['greater', tf.greater],
+  ['greaterEqual', tf.greaterEqual],
+  ['less', tf.less],
+  ['lessEqual', tf.lessEqual],
+  ['equal', tf.equal],
+  ['notEqual', tf.notEqual],
+];
+
+describeNative('native comparison kernels', () => {
+  for (const [name, op] of COMPARE) {
+    it(`${name}: broadcasting, ties, NaN and Inf`, async () => {
+      const a = tf.tensor2d([[1, NaN, Infinity, -Infinity], [2, 2, -0, 0]]);
+      const b = tf.tensor1d([1, NaN, Infinity, 0]);
+      await expectParity(() => [tf.cast(op(a, b), 'float32'), tf.cast(op(b, a), 'float32'), tf.cast(op(rand([3, 1]), rand([1, 5], 2)), 'float32')]);
+    });
+  }
+
+  it('the attention-loss mask (score <= -100) selects like the reference', async () => {
+    await expectParity(() => {
+      const s = tf.add(rand([2, 3, 4, 4], 1), tf.tensor1d([0, 0, -10000, 0]));
+      return tf.where(tf.lessEqual(s, -100), tf.zerosLike(s), s);
+    });
+  });
+});
+
 const UNARY: [string, (x: tf.Tensor) => tf.Tensor, number, number][] = [
   // name, op, input offset, input scale (inputs kept in the op's domain)
   ['exp', tf.exp, 0, 3],

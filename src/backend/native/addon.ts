@@ -16,6 +16,8 @@ export interface NativeAddon {
   ): void;
   /** Broadcast binary op over the collapsed output shape, reading a and b with element strides. */
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, shape: number[], stridesA: number[], stridesB: number[]): void;
+  /** As binary, writing 1/0 bytes (tfjs bool storage). */
+  compare(op: number, a: Float32Array, b: Float32Array, out: Uint8Array, shape: number[], stridesA: number[], stridesB: number[]): void;
   addN(xs: Float32Array[], out: Float32Array): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
   /** x viewed as [outer, r, inner], reduced over r. */
@@ -35,6 +37,7 @@ export interface NativeAddon {
 
 /** Operation codes shared with native/src/kernels.h. */
 export const BinaryOp = { Add: 0, Sub: 1, Mul: 2, Div: 3, SquaredDifference: 4, Maximum: 5, Minimum: 6, Pow: 7 } as const;
+export const CompareOp = { Greater: 0, GreaterEqual: 1, Less: 2, LessEqual: 3, Equal: 4, NotEqual: 5 } as const;
 export const UnaryOp = {
   Exp: 0, Log: 1, Sqrt: 2, Rsqrt: 3, Tanh: 4, Erf: 5, Relu: 6, Neg: 7, Square: 8, Abs: 9, Sigmoid: 10,
   Reciprocal: 11, Step: 12, Log1p: 13, Expm1: 14, Elu: 15, LeakyRelu: 16, Softplus: 17, Relu6: 18, Copy: 19,

@@ -11,6 +11,7 @@ import { NativeBackend } from './backend.js';
 import { addNConfig } from './kernels/AddN.js';
 import { batchMatMulConfig } from './kernels/BatchMatMul.js';
 import { binaryConfigs } from './kernels/binary.js';
+import { compareConfigs } from './kernels/compare.js';
 import { fusedMatMulConfig } from './kernels/FusedMatMul.js';
 import { gatherV2Config } from './kernels/GatherV2.js';
 import { reduceConfigs } from './kernels/reduce.js';
@@ -29,6 +30,7 @@ export const nativeKernelConfigs: tf.KernelConfig[] = [
   batchMatMulConfig,
   fusedMatMulConfig,
   ...binaryConfigs,
+  ...compareConfigs,
   addNConfig,
   ...unaryConfigs,
   ...reduceConfigs,
