@@ -1,0 +1,131 @@
+/**
+ * Single-sentence and sentence-pair classification (and regression) examples from TSV, CSV or
+ * JSONL, through the task's column mapping and label list. Every problem is a DataError naming
+ * `file:line`, what was found and what was expected; the first problem stops the read, since a
+ * wrong column mapping would otherwise produce thousands of identical messages.
+ */
+import { DataError, show } from '../errors.js';
+import type { Column, TaskConfig } from '../recipe/index.js';
+import { readRows, type Row } from './rows.js';
+
+export interface Example {
+  textA: string;
+  textB?: string;
+  /** Index into the task's label list, or the target value for regression; NaN when the file is read unlabelled. */
+  label: number;
+  /** `file:line` the example came from. */
+  source: string;
+}
+
+/** The task fields a reader needs (a resolved recipe task has them all). */
+export type TaskFormat = Pick<TaskConfig, 'type' | 'format' | 'header' | 'columns' | 'labels' | 'skip_labels'> &
+  Partial<Pick<TaskConfig, 'label_aliases'>>;
+
+export interface ReadOptions {
+  /** false for unlabelled files (CLUE test sets): the label column is not read and label is NaN. */
+  labelled?: boolean;
+  /** The task's name in the recipe, for messages. */
+  taskName?: string;
+}
+
+type Field = 'text_a' | 'text_b' | 'label';
+
+/** Resolves each mapped column to a cell index (tsv/csv) using the header row when names are used. */
+function columnIndices(file: string, task: TaskFormat, header: string[] | undefined, fields: Field[]): Map<Field, number> {
+  const out = new Map<Field, number>();
+  for (const field of fields) {
+    const col: Column | undefined = task.columns[field];
+    if (col === undefined) continue;
+    if (typeof col === 'number') out.set(field, col);
+    else {
+      const i = header?.indexOf(col) ?? -1;
+      if (i < 0) {
+        throw new DataError(`${file}:1: the header has no column "${col}" (columns.${field}); header: ${show(header ?? [])}`);
+      }
+      out.set(field, i);
+    }
+  }
+  return out;
+}
+
+/** Reads a tsv/csv/jsonl file of the task into examples. */
+export function readExamples(file: string, task: TaskFormat, { labelled = true }: ReadOptions = {}): Example[] {
+  let rows = readRows(file, task.format);
+  const fields: Field[] = ['text_a', ...(task.columns.text_b !== undefined ? (['text_b'] as const) : []), ...(labelled ? (['label'] as const) : [])];
+  const labelIndex = new Map((task.labels ?? []).map((l, i) => [l, i]));
+  const skip = new Set(task.skip_labels);
+  const examples: Example[] = [];
+
+  let get: (row: Row, field: Field) => unknown;
+  if (task.format === 'jsonl') {
+    get = (row, field) => {
+      const key = task.columns[field] as string;
+      const obj = row.cells as Record<string, unknown>;
+      if (!(key in obj)) {
+        throw new DataError(`${row.source}: no key "${key}" (columns.${field}); keys: ${Object.keys(obj).join(', ')}`);
+      }
+      return obj[key];
+    };
+  } else {
+    const header = task.header ? (rows[0]?.cells as string[] | undefined) : undefined;
+    if (task.header) rows = rows.slice(1);
+    const indices = columnIndices(file, task, header, fields);
+    const width = header?.length ?? (rows[0]?.cells as string[] | undefined)?.length ?? 0;
+    const needed = Math.max(...indices.values()) + 1;
+    if (rows.length > 0 && width < needed) {
+      const at = header ? `${file}:1` : rows[0].source;
+      throw new DataError(`${at}: ${width} columns, but the column mapping needs ${needed} (${describeMapping(task, fields)})`);
+    }
+    get = (row, field) => {
+      const cells = row.cells as string[];
+      if (cells.length !== width) {
+        const what = task.format === 'tsv' ? ' (a tab inside a text?)' : '';
+        throw new DataError(`${row.source}: ${cells.length} columns, expected ${width} like ${header ? 'the header' : 'the first row'}${what}`);
+      }
+      return cells[indices.get(field)!];
+    };
+  }
+
+  for (const row of rows) {
+    let label = NaN;
+    if (labelled) {
+      const raw = get(row, 'label');
+      const text = typeof raw === 'string' ? raw.trim() : raw === null || raw === undefined ? '' : String(raw);
+      if (skip.has(text)) continue;
+      const named = task.label_aliases?.[text] ?? text;
+      if (task.type === 'regression') {
+        label = text === '' ? NaN : Number(text);
+        if (!Number.isFinite(label)) throw new DataError(`${row.source}: label ${show(raw)} is not a number (regression task)`);
+      } else {
+        const index = labelIndex.get(named);
+        if (index === undefined) {
+          const hint = examples.length === 0 && !task.header && task.format !== 'jsonl' ? '; is the first row a header? set header: true' : '';
+          throw new DataError(`${row.source}: label ${show(raw)} is not one of ${show(task.labels)}${hint}`);
+        }
+        label = index;
+      }
+    }
+    const textA = text(row, get(row, 'text_a'), 'text_a');
+    const example: Example = { textA, label, source: row.source };
+    if (task.columns.text_b !== undefined) example.textB = text(row, get(row, 'text_b'), 'text_b');
+    examples.push(example);
+  }
+  return examples;
+}
+
+function text(row: Row, value: unknown, field: Field): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  throw new DataError(`${row.source}: ${field} should be text, saw ${show(value, 40)}`);
+}
+
+function describeMapping(task: TaskFormat, fields: Field[]): string {
+  return fields.map((f) => `${f}: ${show(task.columns[f])}`).join(', ');
+}
+
+/** Reads one split of a resolved recipe task; `test` is read without labels unless it has them. */
+export function readTaskSplit(task: TaskConfig, split: 'train' | 'dev' | 'test', opts: ReadOptions = {}): Example[] {
+  const file = task[split];
+  if (file === undefined) throw new DataError(`tasks.${opts.taskName ?? '<task>'}.${split}: the task has no ${split} file`);
+  return readExamples(file, task, opts);
+}

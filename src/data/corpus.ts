@@ -1,0 +1,167 @@
+/**
+ * Plain-text corpora for general distillation, streamed: the file is read in 64 KiB chunks and
+ * never held whole. Lines are split on bytes (not with readline, which hides whether a line ended
+ * in \n or \r\n) so every line's byte offset is exact and a reader can seek straight back to it.
+ *
+ *   sentences   one sentence per line, a blank line between documents (BERT pre-training format)
+ *   documents   one document per line
+ *
+ * Sentences are tokenized and packed greedily into sequences of at most max_seq_length - 2 pieces
+ * (room for [CLS] and [SEP]) without crossing a document boundary; a sentence longer than that is
+ * cut into full-length pieces. Each sequence carries the position where the *next* one starts
+ * (byte offset and line of a line, and how many of its pieces were already used), so restoring
+ * that position reproduces the rest of the stream exactly.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { z } from 'zod';
+import { DataError } from '../errors.js';
+
+export const corpusPositionSchema = z
+  .strictObject({
+    offset: z.number().int().min(0).describe('byte offset of the line the next sequence starts in'),
+    line: z.number().int().min(1).describe('1-based number of that line'),
+    skip: z.number().int().min(0).describe('word pieces of that line already used by earlier sequences'),
+  })
+  .describe('where a corpus stream resumes');
+export type CorpusPosition = z.infer<typeof corpusPositionSchema>;
+
+export const CORPUS_START: CorpusPosition = { offset: 0, line: 1, skip: 0 };
+
+export interface CorpusOptions {
+  format: 'sentences' | 'documents';
+  /** Sequence length including [CLS] and [SEP]. */
+  maxSeqLength: number;
+  /** Text to word-piece ids without special tokens. */
+  toIds: (text: string) => number[];
+}
+
+export interface CorpusSequence {
+  /** Word-piece ids, at most maxSeqLength - 2, without [CLS]/[SEP]. */
+  ids: number[];
+  /** `file:line` of the line the sequence starts in. */
+  source: string;
+  /** Where the following sequence starts. */
+  next: CorpusPosition;
+}
+
+interface Line {
+  text: string;
+  offset: number;
+  /** Offset of the byte after this line's \n. */
+  end: number;
+  line: number;
+}
+
+const CHUNK = 1 << 16;
+const NEWLINE = 0x0a;
+
+/** Lines of `file` from byte `offset` (which must be the start of line number `line`). */
+export async function* readLines(file: string, offset = 0, line = 1): AsyncGenerator<Line> {
+  const decoder = new TextDecoder('utf-8');
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let start = offset;
+  const emit = (bytes: Buffer): Line => {
+    let text = decoder.decode(bytes);
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    if (start === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    return { text, offset: start, end: start + bytes.length + 1, line };
+  };
+  const stream = createReadStream(file, { start: offset, highWaterMark: CHUNK });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let from = 0;
+      for (let nl = chunk.indexOf(NEWLINE); nl >= 0; nl = chunk.indexOf(NEWLINE, from)) {
+        const piece = chunk.subarray(from, nl);
+        const bytes = pendingBytes ? Buffer.concat([...pending, piece]) : piece;
+        const out = emit(bytes);
+        pending = [];
+        pendingBytes = 0;
+        yield out;
+        start = out.end;
+        line++;
+        from = nl + 1;
+      }
+      if (from < chunk.length) {
+        // Copy: the stream may reuse its chunk buffer.
+        pending.push(Buffer.from(chunk.subarray(from)));
+        pendingBytes += chunk.length - from;
+      }
+    }
+  } catch (e) {
+    throw new DataError(`${file}: cannot read corpus (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  } finally {
+    stream.destroy();
+  }
+  if (pendingBytes) {
+    const out = emit(Buffer.concat(pending));
+    yield { ...out, end: out.end - 1 };
+  }
+}
+
+/** A streamed corpus; `sequences(from)` restarts anywhere a previous `next` pointed. */
+export class Corpus {
+  constructor(
+    readonly path: string,
+    readonly opts: CorpusOptions,
+  ) {
+    if (!Number.isInteger(opts.maxSeqLength) || opts.maxSeqLength < 3) {
+      throw new DataError(`${path}: max_seq_length must be an integer >= 3, got ${opts.maxSeqLength}`);
+    }
+  }
+
+  /** Throws a DataError naming the file when it is missing or empty (stages call this when they start). */
+  async check(): Promise<void> {
+    const info = await stat(this.path).catch(() => undefined);
+    if (!info?.isFile()) throw new DataError(`${this.path}: corpus file not found`);
+    if (info.size === 0) throw new DataError(`${this.path}: corpus file is empty`);
+  }
+
+  async *sequences(from: CorpusPosition = CORPUS_START): AsyncGenerator<CorpusSequence> {
+    const room = this.opts.maxSeqLength - 2;
+    let current: number[] = [];
+    let source = '';
+    let first = true;
+    let last: Line | undefined;
+    const out = (ids: number[], next: CorpusPosition): CorpusSequence => ({ ids, source, next });
+    for await (const ln of readLines(this.path, from.offset, from.line)) {
+      last = ln;
+      if (ln.text.trim() === '') {
+        if (current.length) yield out(current, { offset: ln.end, line: ln.line + 1, skip: 0 });
+        current = [];
+        first = false;
+        continue;
+      }
+      let used = first ? from.skip : 0;
+      first = false;
+      let ids = this.opts.toIds(ln.text);
+      if (used) ids = ids.slice(used);
+      if (current.length + ids.length <= room) {
+        if (!current.length) source = `${this.path}:${ln.line}`;
+        current = current.concat(ids);
+      } else {
+        if (current.length) yield out(current, { offset: ln.offset, line: ln.line, skip: used });
+        source = `${this.path}:${ln.line}`;
+        while (ids.length > room) {
+          used += room;
+          yield out(ids.slice(0, room), { offset: ln.offset, line: ln.line, skip: used });
+          ids = ids.slice(room);
+        }
+        current = ids;
+      }
+      if (this.opts.format === 'documents' && current.length) {
+        yield out(current, { offset: ln.end, line: ln.line + 1, skip: 0 });
+        current = [];
+      }
+    }
+    if (current.length && last) yield out(current, { offset: last.end, line: last.line + 1, skip: 0 });
+  }
+
+  /** Sequences in one pass (tokenizes the whole corpus once; for step counts of epoch-based stages). */
+  async count(): Promise<number> {
+    let n = 0;
+    for await (const _ of this.sequences()) n++;
+    return n;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Model inputs before batching: unpadded token ids with [CLS]/[SEP] and token types, plus the
+ * label. Padding is the batcher's job, so that a batch can be padded to its own longest example.
+ * Tokenization and truncation are the tokenizer's (`BertTokenizer.encode`, which follows the
+ * reference `convert_examples_to_features`); anything with that `encode` works, e.g. a test fake.
+ */
+import { DataError } from '../errors.js';
+import type { Example } from './classification.js';
+
+export interface Feature {
+  /** [T] token ids, [CLS] ... [SEP] (... [SEP]), no padding. */
+  inputIds: number[];
+  /** [T] 0 for the first segment, 1 for the second. */
+  tokenTypeIds: number[];
+  /** Class index, or regression target; absent for unlabelled data. */
+  label?: number;
+}
+
+/** The slice of the tokenizer API features need (src/tokenizer BertTokenizer has it). */
+export interface Encoder {
+  encode(
+    textA: string,
+    textB?: string | null,
+    opts?: { maxLength?: number; padToMaxLength?: boolean },
+  ): { inputIds: number[]; tokenTypeIds: number[]; length: number };
+}
+
+/** Turns examples into unpadded features of at most `maxSeqLength` tokens. */
+export function toFeatures(examples: readonly Example[], encoder: Encoder, maxSeqLength: number): Feature[] {
+  if (!Number.isInteger(maxSeqLength) || maxSeqLength < 3) {
+    throw new DataError(`max_seq_length must be an integer >= 3 ([CLS] x [SEP]), got ${maxSeqLength}`);
+  }
+  return examples.map((ex) => {
+    const enc = encoder.encode(ex.textA, ex.textB ?? null, { maxLength: maxSeqLength, padToMaxLength: false });
+    const feature: Feature = {
+      inputIds: enc.inputIds.slice(0, enc.length),
+      tokenTypeIds: enc.tokenTypeIds.slice(0, enc.length),
+    };
+    if (!Number.isNaN(ex.label)) feature.label = ex.label;
+    return feature;
+  });
+}
+
+/** `[CLS] ids [SEP]` with token type 0: a packed corpus sequence as model input. */
+export function corpusFeature(ids: readonly number[], clsId: number, sepId: number): Feature {
+  return { inputIds: [clsId, ...ids, sepId], tokenTypeIds: new Array<number>(ids.length + 2).fill(0) };
+}
+
+/** Number of real tokens of a feature. */
+export function featureLength(f: Feature): number {
+  return f.inputIds.length;
+}

@@ -1,0 +1,105 @@
+/**
+ * The recipe: named data sources and model slots, then a pipeline of stages. `recipeSchema` is the
+ * single source of truth for the file format and, through `z.infer`, for the types the stage runner
+ * reads. After the field checks, `superRefine` checks what spans fields (references between stages,
+ * tasks, corpora and model slots); the final `transform` fills every default so a parsed recipe is
+ * fully resolved, and saving it (`recipeToYaml`) and loading it back gives the same recipe.
+ */
+import { z } from 'zod';
+import { BACKEND_NAMES } from '../backend/select.js';
+import { CLASSIFICATION_METRICS } from '../data/metrics.js';
+import { corpusSchema, modelSourceSchema, pathSchema, taskSchema } from './task.js';
+import { defaultLosses, stageInputSchema, type StageInput } from './stage.js';
+import type { LossName } from './enums.js';
+
+const nameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a name is letters, digits, ".", "_" or "-" (it names a folder)');
+
+export const recipeSchema = z
+  .strictObject({
+    name: nameSchema.describe('run name'),
+    seed: z.number().int().min(0).default(42).describe('seed for weight initialisation, shuffling and dropout'),
+    output_dir: pathSchema.optional().describe('run folder; default runs/<name> next to the recipe file'),
+    backend: z.enum(BACKEND_NAMES).default('auto').describe('compute backend'),
+    tasks: z.record(nameSchema, taskSchema).default({}).describe('labelled datasets by name'),
+    corpus: z.record(nameSchema, corpusSchema).default({}).describe('plain-text corpora by name'),
+    models: z
+      .record(nameSchema, modelSourceSchema)
+      .refine((m) => Object.keys(m).length > 0, 'define at least one model slot, e.g. teacher: { config: ... }')
+      .describe('model slots by name; a stage\'s output replaces its slot for later stages'),
+    vocab: pathSchema.optional().describe('vocab.txt used when a model names none'),
+    stages: z.array(stageInputSchema).min(1).describe('the pipeline, run in order'),
+  })
+  .superRefine((r, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    const known = (what: Record<string, unknown>) => Object.keys(what).join(', ') || 'none';
+    const seen = new Map<string, number>();
+    r.stages.forEach((s, i) => {
+      const first = seen.get(s.name);
+      if (first !== undefined) issue(['stages', i, 'name'], `stage name "${s.name}" is already used by stages[${first}]`);
+      else seen.set(s.name, i);
+      for (const slot of ['train', 'teacher', 'student'] as const) {
+        const v = s[slot];
+        if (v !== undefined && !(v in r.models)) {
+          issue(['stages', i, slot], `unknown model slot "${v}"; models defines: ${known(r.models)}`);
+        }
+      }
+      if (s.task !== undefined && !(s.task in r.tasks)) {
+        issue(['stages', i, 'task'], `unknown task "${s.task}"; tasks defines: ${known(r.tasks)}`);
+      }
+      if (s.corpus !== undefined && !(s.corpus in r.corpus)) {
+        issue(['stages', i, 'corpus'], `unknown corpus "${s.corpus}"; corpus defines: ${known(r.corpus)}`);
+      }
+      const task = s.task === undefined ? undefined : r.tasks[s.task];
+      if (!task) return;
+      const regression = task.type === 'regression';
+      const metric = s.eval?.metric;
+      if (metric && regression === CLASSIFICATION_METRICS.includes(metric)) {
+        issue(['stages', i, 'eval', 'metric'], `${metric} does not apply to a ${task.type} task; use ${regression ? 'pearson or spearman' : 'accuracy, f1, f1_macro or mcc'}`);
+      }
+      const labels = task.labels?.length ?? 1;
+      if (metric === 'f1' && labels > 2) {
+        issue(['stages', i, 'eval', 'metric'], `f1 is binary but task "${s.task}" has ${labels} labels; use f1_macro`);
+      }
+      if (s.num_labels !== undefined && s.num_labels !== labels) {
+        issue(['stages', i, 'num_labels'], `task "${s.task}" has ${labels} ${regression ? 'output (regression)' : 'labels'}, not ${s.num_labels}`);
+      }
+    });
+    const hasVocab = r.vocab !== undefined || Object.values(r.models).some((m) => m.dir !== undefined || m.vocab !== undefined);
+    if (!hasVocab) issue(['vocab'], 'every model is created from a config, so the recipe needs vocab: path/to/vocab.txt');
+  })
+  .transform((r) => ({
+    ...r,
+    output_dir: r.output_dir ?? `runs/${r.name}`,
+    stages: r.stages.map((s) => resolveStage(s, r)),
+  }))
+  .describe('a tinybert distillation recipe');
+
+/** Fills a stage's kind- and task-dependent defaults. */
+function resolveStage(s: StageInput, r: { tasks: Record<string, z.infer<typeof taskSchema>>; corpus: Record<string, z.infer<typeof corpusSchema>> }) {
+  const task = s.task === undefined ? undefined : r.tasks[s.task];
+  const corpus = s.corpus === undefined ? undefined : r.corpus[s.corpus];
+  const given = s.losses ?? defaultLosses(s.kind);
+  const losses: Partial<Record<LossName, number>> = Array.isArray(given) ? Object.fromEntries(given.map((l) => [l, 1])) : given;
+  const head = s.head ?? (s.kind === 'general' ? 'none' : 'classification');
+  const regression = task?.type === 'regression';
+  return {
+    ...s,
+    epochs: s.epochs ?? (s.steps === undefined ? 3 : undefined),
+    max_seq_length: s.max_seq_length ?? task?.max_seq_length ?? corpus?.max_seq_length ?? 128,
+    losses,
+    head,
+    num_labels: head === 'none' ? 0 : (s.num_labels ?? (regression ? 1 : (task?.labels?.length ?? 2))),
+    // General stages have no labels: no eval section at all.
+    eval:
+      s.kind === 'general'
+        ? undefined
+        : { every: s.eval?.every ?? 0, metric: s.eval?.metric ?? (regression ? ('pearson' as const) : ('accuracy' as const)) },
+  };
+}
+
+export type Recipe = z.infer<typeof recipeSchema>;
+export type RecipeInput = z.input<typeof recipeSchema>;
+export type Stage = Recipe['stages'][number];
+export type TaskConfig = Recipe['tasks'][string];
+export type CorpusConfig = Recipe['corpus'][string];
+export type ModelSlot = Recipe['models'][string];

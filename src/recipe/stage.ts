@@ -1,0 +1,217 @@
+/**
+ * One stage of a recipe's pipeline. The schema is flat (every kind shares one field list) so that
+ * `--set` paths and error messages look the same for every kind; what each kind requires or forbids
+ * is checked in `superRefine`, with messages naming the field. Defaults that depend on the kind or
+ * on the task (losses, head, metric, sequence length) are filled by the recipe schema, which sees both.
+ */
+import { z } from 'zod';
+import { metricNameSchema } from '../data/metrics.js';
+import { INTERMEDIATE_LOSSES, lossNameSchema, optimizerNameSchema, scheduleNameSchema } from './enums.js';
+
+export const stageKindSchema = z
+  .enum(['finetune', 'general', 'task-intermediate', 'task-prediction'])
+  .describe(
+    'finetune: train one model on labels; general: intermediate-layer distillation on a corpus; ' +
+      'task-intermediate / task-prediction: task-specific distillation of intermediate layers / of predictions',
+  );
+export type StageKind = z.infer<typeof stageKindSchema>;
+
+const layer = z.number().int().min(0);
+
+/** `[student, teacher]` or `{student, teacher}`; both are normalised to the object form. */
+export const layerPairSchema = z
+  .union([z.tuple([layer, layer]), z.strictObject({ student: layer, teacher: layer })])
+  .transform((p) => (Array.isArray(p) ? { student: p[0], teacher: p[1] } : p))
+  .describe('a student layer and the teacher layer it learns from, 0-based');
+export type LayerPair = z.infer<typeof layerPairSchema>;
+
+const featureMappingSchema = z.union([z.literal('uniform'), z.array(layerPairSchema).min(1)]);
+
+export const mappingSchema = z
+  .union([
+    z.literal('uniform'),
+    z.strictObject({
+      attention: featureMappingSchema
+        .default('uniform')
+        .describe('attention pairs index Transformer layers: student 0..M-1, teacher 0..N-1'),
+      hidden: featureMappingSchema
+        .default('uniform')
+        .describe('hidden pairs index hidden states: 0 = embedding output, m = output of layer m'),
+    }),
+  ])
+  .transform((m) => (m === 'uniform' ? { attention: 'uniform' as const, hidden: 'uniform' as const } : m))
+  .describe('layer mapping: "uniform" (student m <- teacher m*N/M, the reference) or explicit pairs per feature');
+export type Mapping = z.infer<typeof mappingSchema>;
+
+export const lossWeightsSchema = z
+  .union([
+    z.array(lossNameSchema).min(1),
+    z.partialRecord(lossNameSchema, z.number().min(0).describe('weight of this loss term')),
+  ])
+  .describe('loss terms and their weights; a list means weight 1 each');
+
+/**
+ * Option names are the optimizer registry's (src/train/optimizer.ts), so `optimizer` minus
+ * `name` and `lr` passes straight to `createOptimizer`. Omitted options take the chosen
+ * optimizer's own defaults (AdamW's eps is torch's 1e-8, BertAdam's and LAMB's 1e-6).
+ */
+export const optimizerSchema = z
+  .strictObject({
+    name: optimizerNameSchema.default('bertadam').describe('bertadam (reference), adamw or lamb (large batches)'),
+    lr: z.number().positive().default(5e-5).describe('peak learning rate'),
+    b1: z.number().min(0).lt(1).optional().describe('first-moment decay (default 0.9)'),
+    b2: z.number().min(0).lt(1).optional().describe('second-moment decay (default 0.999)'),
+    eps: z.number().positive().optional().describe('Adam epsilon (default 1e-6; adamw 1e-8)'),
+    max_grad_norm: z.number().optional().describe('gradient clipping (bertadam: per tensor, others: global); <= 0 disables (default 1)'),
+    weight_decay: z.number().min(0).optional().describe('decoupled weight decay (default 0.01)'),
+    no_decay: z.array(z.string()).optional().describe('parameters whose name contains one of these get no decay (default bias, LayerNorm)'),
+  })
+  .transform((o) => ({ ...optimizerDefaults(o.name), ...dropUndefined(o) }))
+  .describe('optimizer');
+export type OptimizerConfig = z.infer<typeof optimizerSchema>;
+
+export const scheduleSchema = z
+  .strictObject({
+    name: scheduleNameSchema.default('warmup-linear').describe('learning-rate schedule'),
+    warmup: z.number().min(0).lt(1).default(0.1).describe('fraction of the stage\'s steps spent warming up'),
+  })
+  .describe('learning-rate schedule');
+export type ScheduleConfig = z.infer<typeof scheduleSchema>;
+
+export const evalSchema = z
+  .strictObject({
+    every: z.number().int().min(0).default(0).describe('evaluate on the dev set every N optimizer steps (0: at stage end only)'),
+    metric: metricNameSchema.optional().describe('metric that picks the best checkpoint; default accuracy (pearson for regression)'),
+  })
+  .describe('evaluation on the task\'s dev file; the best checkpoint by metric is kept');
+
+export const stageInputSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a stage name is letters, digits, ".", "_" or "-" (it names a folder)')
+      .describe('unique stage name; its outputs go to <output_dir>/<name>'),
+    kind: stageKindSchema,
+    train: z.string().min(1).optional().describe('finetune: the model slot trained (its output replaces the slot)'),
+    teacher: z.string().min(1).optional().describe('distillation: the teacher model slot'),
+    student: z.string().min(1).optional().describe('distillation: the student model slot (its output replaces the slot)'),
+    task: z.string().min(1).optional().describe('finetune and task stages: name of a task under tasks'),
+    corpus: z.string().min(1).optional().describe('general stage: name of a corpus under corpus'),
+    epochs: z.number().positive().optional().describe('passes over the data (default 3 unless steps is set)'),
+    steps: z.number().int().positive().optional().describe('optimizer steps, instead of epochs'),
+    batch_size: z.number().int().positive().default(32).describe('examples per forward pass'),
+    grad_accum: z.number().int().positive().default(1).describe('forward passes accumulated per optimizer step'),
+    max_seq_length: z.number().int().min(3).optional().describe('overrides the task\'s or corpus\'s max_seq_length'),
+    dynamic_padding: z
+      .boolean()
+      .default(true)
+      .describe('pad each batch to its longest example, with length bucketing; false = fixed padding (reference)'),
+    losses: lossWeightsSchema.optional(),
+    semantics: z
+      .enum(['reference', 'masked'])
+      .default('reference')
+      .describe('reference: the huawei-noah code exactly; masked: means over real tokens, soft CE summed over classes'),
+    temperature: z.number().positive().default(1).describe('prediction-loss temperature'),
+    t_squared: z.boolean().default(false).describe('masked semantics: multiply the prediction loss by T^2'),
+    mapping: mappingSchema.prefault('uniform'),
+    attention_heads: z
+      .enum(['match', 'average'])
+      .default('match')
+      .describe('match: head counts must agree; average: compare head-averaged attention maps'),
+    projection: z
+      .enum(['shared', 'per-layer'])
+      .default('shared')
+      .describe('student->teacher hidden projection: one shared matrix (reference fit_dense) or one per layer'),
+    optimizer: optimizerSchema.prefault({}),
+    schedule: scheduleSchema.prefault({}),
+    eval: evalSchema.optional(),
+    checkpoint_every: z.number().int().min(0).default(0).describe('checkpoint every N optimizer steps (0: at stage end only)'),
+    log_every: z.number().int().positive().default(10).describe('log loss terms every N optimizer steps'),
+    head: z
+      .enum(['classification', 'none'])
+      .optional()
+      .describe('task head on the trained model; default classification, none for general stages'),
+    num_labels: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('classifier outputs; defaults to the task\'s label count (1 for regression), 0 without a head'),
+  })
+  .superRefine((s, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    const need = (field: 'train' | 'teacher' | 'student' | 'task' | 'corpus', why: string) => {
+      if (s[field] === undefined) issue(field, `a ${s.kind} stage needs ${field}: ${why}`);
+    };
+    const forbid = (field: 'train' | 'teacher' | 'student' | 'task' | 'corpus' | 'eval', why: string) => {
+      if (s[field] !== undefined) issue(field, `a ${s.kind} stage takes no ${field}: ${why}`);
+    };
+    const losses = s.losses === undefined ? [] : Array.isArray(s.losses) ? s.losses : Object.keys(s.losses);
+    if (s.kind === 'finetune') {
+      need('train', 'the model slot to train');
+      need('task', 'the labelled task to train on');
+      forbid('teacher', 'finetune trains one model on labels; use a task-* stage to distil');
+      forbid('student', 'finetune names the model it trains with train:');
+      forbid('corpus', 'finetune needs labels; use a general stage for a corpus');
+      const bad = losses.filter((l) => l !== 'hard');
+      if (bad.length) issue('losses', `a finetune stage has no teacher, so only the hard loss applies; remove ${bad.join(', ')}`);
+    } else {
+      need('teacher', 'the teacher model slot');
+      need('student', 'the student model slot');
+      forbid('train', 'distillation stages name teacher: and student:');
+      if (s.teacher !== undefined && s.teacher === s.student) issue('student', `teacher and student are both slot "${s.teacher}"`);
+    }
+    if (s.kind === 'general') {
+      need('corpus', 'the plain-text corpus to distil on');
+      forbid('task', 'general distillation uses a corpus; use task-intermediate for task data');
+      forbid('eval', 'a general stage has no labels to evaluate');
+      const bad = losses.filter((l) => !INTERMEDIATE_LOSSES.includes(l as never));
+      if (bad.length) issue('losses', `general distillation has no labels or task head: only ${INTERMEDIATE_LOSSES.join(', ')} apply, not ${bad.join(', ')}`);
+      if (s.head === 'classification') issue('head', 'a general stage trains no task head; remove head');
+      if (s.num_labels) issue('num_labels', 'a general stage trains no task head; remove num_labels');
+    }
+    if (s.kind === 'task-intermediate' || s.kind === 'task-prediction') {
+      need('task', 'the labelled task data');
+      forbid('corpus', 'task stages read task data; use a general stage for a corpus');
+    }
+    if (s.kind === 'task-intermediate' && s.losses !== undefined && !losses.some((l) => INTERMEDIATE_LOSSES.includes(l as never))) {
+      issue('losses', `a task-intermediate stage needs one of ${INTERMEDIATE_LOSSES.join(', ')}; for predictions only use kind: task-prediction`);
+    }
+    if (s.kind === 'task-prediction' && s.losses !== undefined && !losses.includes('prediction')) {
+      issue('losses', 'a task-prediction stage needs the prediction loss');
+    }
+    if (s.kind !== 'general' && s.head === 'none') issue('head', `a ${s.kind} stage trains a task head; head cannot be none`);
+    if (s.epochs !== undefined && s.steps !== undefined) issue('steps', 'give either epochs or steps, not both');
+    if (s.t_squared && s.semantics === 'reference') issue('t_squared', 'the reference semantics has no T^2 factor; use semantics: masked');
+  })
+  .describe('one stage of the pipeline');
+export type StageInput = z.infer<typeof stageInputSchema>;
+
+/** Default loss weights per kind: the reference's choice for each TinyBERT stage. */
+export function defaultLosses(kind: StageKind): Partial<Record<z.infer<typeof lossNameSchema>, number>> {
+  switch (kind) {
+    case 'finetune':
+      return { hard: 1 };
+    case 'general':
+    case 'task-intermediate':
+      return { embedding: 1, hidden: 1, attention: 1 };
+    case 'task-prediction':
+      return { prediction: 1 };
+  }
+}
+
+/** The optimizer's own defaults for every option. */
+function optimizerDefaults(name: z.infer<typeof optimizerNameSchema>) {
+  return {
+    b1: 0.9,
+    b2: 0.999,
+    eps: name === 'adamw' ? 1e-8 : 1e-6,
+    max_grad_norm: 1,
+    weight_decay: 0.01,
+    no_decay: ['bias', 'LayerNorm.bias', 'LayerNorm.weight'],
+  };
+}
+
+function dropUndefined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as never;
+}

@@ -1,0 +1,166 @@
+/**
+ * The recipe's data sources: labelled classification tasks (`tasks:`) and plain-text corpora for
+ * general distillation (`corpus:`). Paths are plain strings here; the loader makes them absolute
+ * against the recipe's folder, and files are only opened when a stage starts, so a recipe naming
+ * data the user has not downloaded yet still validates.
+ */
+import { extname } from 'node:path';
+import { z } from 'zod';
+
+export const pathSchema = z.string().min(1);
+
+export const taskTypeSchema = z
+  .enum(['single', 'pair', 'regression'])
+  .describe('single-sentence classification, sentence-pair classification, or regression (one or two texts)');
+export type TaskType = z.infer<typeof taskTypeSchema>;
+
+export const dataFormatSchema = z
+  .enum(['tsv', 'csv', 'jsonl'])
+  .describe('tsv: tab-separated, no quoting; csv: RFC 4180; jsonl: one JSON object per line (or one JSON array)');
+export type DataFormat = z.infer<typeof dataFormatSchema>;
+
+/** A column by header name (or JSON key), or by 0-based index. */
+export const columnSchema = z
+  .union([z.string().min(1), z.number().int().min(0)])
+  .describe('column name (header row or JSON key) or 0-based column index');
+export type Column = z.infer<typeof columnSchema>;
+
+export const columnsSchema = z
+  .strictObject({
+    text_a: columnSchema.optional().describe('first text'),
+    text_b: columnSchema.optional().describe('second text (pair tasks)'),
+    label: columnSchema.optional().describe('gold label'),
+  })
+  .describe('where each field lives; defaults: names text_a/text_b/label with a header or in JSON, else text_a, text_b, label in that column order');
+
+/** Labels may be written as YAML numbers (`[0, 1]`); they are compared with the file's text. */
+const labelSchema = z.union([z.string(), z.number()]).transform((v) => String(v));
+
+const EXTENSION_FORMATS: Record<string, DataFormat> = {
+  '.tsv': 'tsv',
+  '.txt': 'tsv',
+  '.csv': 'csv',
+  '.jsonl': 'jsonl',
+  '.json': 'jsonl',
+};
+
+/** The format implied by a file name, if its extension is a known one. */
+export function formatFromPath(path: string): DataFormat | undefined {
+  return EXTENSION_FORMATS[extname(path).toLowerCase()];
+}
+
+export const taskSchema = z
+  .strictObject({
+    type: taskTypeSchema,
+    format: dataFormatSchema.optional().describe('file format; inferred from the train file extension when omitted'),
+    train: pathSchema.describe('training file'),
+    dev: pathSchema.optional().describe('development file, used by evaluation'),
+    test: pathSchema.optional().describe('test file (labels optional)'),
+    header: z.boolean().default(false).describe('tsv/csv: the first row is a header naming the columns'),
+    columns: columnsSchema.optional(),
+    labels: z
+      .array(labelSchema)
+      .min(2)
+      .optional()
+      .describe('class labels as written in the files; a label\'s index is its class id (required unless regression)'),
+    skip_labels: z
+      .array(labelSchema)
+      .default([])
+      .describe('rows with one of these labels are skipped (e.g. "-" for OCNLI examples without a gold label)'),
+    label_aliases: z
+      .record(z.string(), labelSchema)
+      .default({})
+      .describe('labels written differently in some files, mapped to one of labels (XNLI train "contradictory": contradiction)'),
+    max_seq_length: z.number().int().min(3).default(128).describe('tokens per example including [CLS] and [SEP]'),
+  })
+  .superRefine((t, ctx) => {
+    const format = t.format ?? formatFromPath(t.train);
+    if (!format) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['format'],
+        message: `cannot infer the format from the extension of train "${t.train}"; set format: tsv, csv or jsonl`,
+      });
+    }
+    if (t.type === 'regression') {
+      if (t.labels) ctx.addIssue({ code: 'custom', path: ['labels'], message: 'a regression task has no label list; remove labels' });
+    } else if (!t.labels) {
+      ctx.addIssue({ code: 'custom', path: ['labels'], message: `a ${t.type} task needs a label list, e.g. labels: ["0", "1"]` });
+    } else if (new Set(t.labels).size !== t.labels.length) {
+      ctx.addIssue({ code: 'custom', path: ['labels'], message: `labels must be unique, got ${JSON.stringify(t.labels)}` });
+    }
+    for (const [from, to] of Object.entries(t.label_aliases)) {
+      if (t.labels && !t.labels.includes(to)) {
+        ctx.addIssue({ code: 'custom', path: ['label_aliases', from], message: `"${to}" is not one of labels ${JSON.stringify(t.labels)}` });
+      }
+    }
+    if (t.type === 'single' && t.columns?.text_b !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['columns', 'text_b'], message: 'a single-sentence task has no text_b; use type: pair' });
+    }
+    for (const key of ['text_a', 'text_b', 'label'] as const) {
+      const col = t.columns?.[key];
+      if (format === 'jsonl' && typeof col === 'number') {
+        ctx.addIssue({ code: 'custom', path: ['columns', key], message: `jsonl rows are objects: name the key instead of index ${col}` });
+      }
+      if (format !== 'jsonl' && typeof col === 'string' && !t.header) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['columns', key],
+          message: `column "${col}" is a name but header is false; set header: true or give a 0-based index`,
+        });
+      }
+    }
+  })
+  .transform((t) => {
+    const format = t.format ?? (formatFromPath(t.train) as DataFormat);
+    return { ...t, format, columns: resolveColumns(t.type, format, t.header, t.columns ?? {}) };
+  })
+  .describe('a labelled dataset');
+export type Task = z.infer<typeof taskSchema>;
+
+/** Fills the default columns: names where the file has names, else text_a, [text_b,] label in order. */
+function resolveColumns(
+  type: TaskType,
+  format: DataFormat,
+  header: boolean,
+  given: { text_a?: Column; text_b?: Column; label?: Column },
+): { text_a: Column; text_b?: Column; label: Column } {
+  const named = format === 'jsonl' || header;
+  const pair = type === 'pair' || given.text_b !== undefined;
+  const text_b = given.text_b ?? (type === 'pair' ? (named ? 'text_b' : 1) : undefined);
+  const out = {
+    text_a: given.text_a ?? (named ? 'text_a' : 0),
+    label: given.label ?? (named ? 'label' : pair ? 2 : 1),
+  };
+  return text_b === undefined ? out : { ...out, text_b };
+}
+
+export const corpusSchema = z
+  .strictObject({
+    path: pathSchema.describe('plain UTF-8 text file, streamed'),
+    format: z
+      .enum(['sentences', 'documents'])
+      .default('sentences')
+      .describe('sentences: one sentence per line, blank line between documents; documents: one document per line'),
+    max_seq_length: z.number().int().min(3).default(128).describe('tokens per packed sequence including [CLS] and [SEP]'),
+  })
+  .describe('a plain-text corpus for general distillation');
+export type Corpus = z.infer<typeof corpusSchema>;
+
+export const modelSourceSchema = z
+  .strictObject({
+    config: pathSchema.optional().describe('model config JSON (bert_config / HF style): create fresh, seeded weights'),
+    dir: pathSchema.optional().describe('model directory to load (HF: config.json + weights; NEZHA release; a tinybert export)'),
+    vocab: pathSchema.optional().describe('vocab.txt for this model; defaults to the directory\'s, then the recipe\'s vocab'),
+  })
+  .superRefine((m, ctx) => {
+    if ((m.config === undefined) === (m.dir === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'give exactly one of config (create a fresh model) or dir (load a model directory)',
+      });
+    }
+  })
+  .describe('where a model slot starts from');
+export type ModelSource = z.infer<typeof modelSourceSchema>;
