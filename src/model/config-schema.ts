@@ -115,8 +115,7 @@ export function parseModelConfig(raw: unknown, source = 'config'): ModelConfig {
   if (!r.success) {
     const issue = r.error.issues[0];
     const field = issue.path.join('.') || '(root)';
-    const unknown = issue.code === 'unrecognized_keys' ? ` ${show(issue.keys)}` : '';
-    throw new ConfigError(`${source}: field ${field}: ${issue.message}${unknown}`);
+    throw new ConfigError(`${source}: field ${field}: ${issue.message}`);
   }
   const c = r.data;
   const relative = c.use_relative_position ?? c.model_type === 'nezha';
