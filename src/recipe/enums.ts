@@ -1,23 +1,13 @@
 /**
- * Name enums the recipe shares with other modules. Losses, optimizers and schedules are owned by
- * src/distill and src/train; until those registries exist they are restated here with exactly the
- * values their owners publish (`lossNameSchema`, `optimizerNameSchema`, `scheduleNameSchema`), and
- * this file switches to re-exporting them once they do, so the recipe enum and the registries can
- * never drift apart.
+ * Name enums the recipe shares with the modules that implement them. Each is defined once, by the
+ * registry it names (losses in src/distill, optimizers and schedules in src/train), and re-exported
+ * here, so a recipe enum can never drift from its registry.
  */
-import { z } from 'zod';
+import type { LossName } from '../distill/losses.js';
 
-/** Keys of the losses registry (src/distill/losses.ts). */
-export const lossNameSchema = z.enum(['embedding', 'hidden', 'attention', 'prediction', 'hard']);
-export type LossName = z.infer<typeof lossNameSchema>;
-
-/** Optimizers of src/train/optimizer.ts. */
-export const optimizerNameSchema = z.enum(['bertadam', 'adamw', 'lamb']);
-export type OptimizerName = z.infer<typeof optimizerNameSchema>;
-
-/** Learning-rate schedules of src/train/schedule.ts. */
-export const scheduleNameSchema = z.enum(['warmup-linear', 'constant', 'cosine', 'none']);
-export type ScheduleName = z.infer<typeof scheduleNameSchema>;
+export { lossNameSchema, semanticsSchema, type LossName, type Semantics } from '../distill/losses.js';
+export { optimizerNameSchema, type OptimizerName } from '../train/optimizer.js';
+export { scheduleNameSchema, scheduleSchema, type ScheduleName } from '../train/schedule.js';
 
 /** The losses computed from intermediate layers (the Transformer-layer distillation of §3.1). */
 export const INTERMEDIATE_LOSSES: readonly LossName[] = ['embedding', 'hidden', 'attention'];

@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import { metricNameSchema } from '../data/metrics.js';
-import { INTERMEDIATE_LOSSES, lossNameSchema, optimizerNameSchema, scheduleNameSchema } from './enums.js';
+import { OPTIMIZERS, type bertAdamOptionsSchema } from '../train/optimizer.js';
+import { INTERMEDIATE_LOSSES, lossNameSchema, optimizerNameSchema, scheduleSchema, semanticsSchema } from './enums.js';
 
 export const stageKindSchema = z
   .enum(['finetune', 'general', 'task-intermediate', 'task-prediction'])
@@ -66,16 +67,11 @@ export const optimizerSchema = z
     weight_decay: z.number().min(0).optional().describe('decoupled weight decay (default 0.01)'),
     no_decay: z.array(z.string()).optional().describe('parameters whose name contains one of these get no decay (default bias, LayerNorm)'),
   })
-  .transform((o) => ({ ...optimizerDefaults(o.name), ...dropUndefined(o) }))
+  .transform(({ name, lr, ...options }) => ({ name, lr, ...optimizerOptions(name, options) }))
   .describe('optimizer');
 export type OptimizerConfig = z.infer<typeof optimizerSchema>;
 
-export const scheduleSchema = z
-  .strictObject({
-    name: scheduleNameSchema.default('warmup-linear').describe('learning-rate schedule'),
-    warmup: z.number().min(0).lt(1).default(0.1).describe('fraction of the stage\'s steps spent warming up'),
-  })
-  .describe('learning-rate schedule');
+/** The schedule registry's schema (src/train/schedule.ts): `{ name, warmup }`. */
 export type ScheduleConfig = z.infer<typeof scheduleSchema>;
 
 export const evalSchema = z
@@ -107,10 +103,7 @@ export const stageInputSchema = z
       .default(true)
       .describe('pad each batch to its longest example, with length bucketing; false = fixed padding (reference)'),
     losses: lossWeightsSchema.optional(),
-    semantics: z
-      .enum(['reference', 'masked'])
-      .default('reference')
-      .describe('reference: the huawei-noah code exactly; masked: means over real tokens, soft CE summed over classes'),
+    semantics: semanticsSchema.default('reference'),
     temperature: z.number().positive().default(1).describe('prediction-loss temperature'),
     t_squared: z.boolean().default(false).describe('masked semantics: multiply the prediction loss by T^2'),
     mapping: mappingSchema.prefault('uniform'),
@@ -123,7 +116,7 @@ export const stageInputSchema = z
       .default('shared')
       .describe('student->teacher hidden projection: one shared matrix (reference fit_dense) or one per layer'),
     optimizer: optimizerSchema.prefault({}),
-    schedule: scheduleSchema.prefault({}),
+    schedule: scheduleSchema.prefault({}).describe('learning-rate schedule'),
     eval: evalSchema.optional(),
     checkpoint_every: z.number().int().min(0).default(0).describe('checkpoint every N optimizer steps (0: at stage end only)'),
     log_every: z.number().int().positive().default(10).describe('log loss terms every N optimizer steps'),
@@ -200,18 +193,13 @@ export function defaultLosses(kind: StageKind): Partial<Record<z.infer<typeof lo
   }
 }
 
-/** The optimizer's own defaults for every option. */
-function optimizerDefaults(name: z.infer<typeof optimizerNameSchema>) {
-  return {
-    b1: 0.9,
-    b2: 0.999,
-    eps: name === 'adamw' ? 1e-8 : 1e-6,
-    max_grad_norm: 1,
-    weight_decay: 0.01,
-    no_decay: ['bias', 'LayerNorm.bias', 'LayerNorm.weight'],
-  };
-}
+type OptimizerOptions = z.output<typeof bertAdamOptionsSchema>;
 
-function dropUndefined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as never;
+/**
+ * The chosen optimizer's options with its own defaults filled, from its registry schema (every
+ * optimizer shares these option names; only defaults differ).
+ */
+function optimizerOptions(name: z.infer<typeof optimizerNameSchema>, given: Record<string, unknown>): OptimizerOptions {
+  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+  return OPTIMIZERS[name].options.parse(defined) as OptimizerOptions;
 }
