@@ -43,6 +43,11 @@ describe('loadRecipe', () => {
     expect(loadError(bad)).toBe(`${bad}:${posOf(text, '"lr": "slow"')}: stages[3].optimizer.lr: expected number, saw string "slow"`);
   });
 
+  it('reads JSON by content when the extension says nothing', () => {
+    const path = writeRecipe(JSON.stringify(baseObject()), 'recipe.conf');
+    expect(loadRecipe(path).name).toBe('demo');
+  });
+
   it('reports a JSON syntax error with its line and column', () => {
     const bad = writeRecipe('{\n  "name": "x",\n  "seed": 1,,\n}', 'r.json');
     expect(loadError(bad)).toMatch(new RegExp(`^${bad.replace(/[.]/g, '\\.')}:3:13: JSON syntax error`));
