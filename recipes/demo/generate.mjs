@@ -46,23 +46,25 @@ function clause(domain) {
   return { text, polarity: positive !== negated ? 1 : -1 };
 }
 
-/** A review: one to three clauses; with 但是 the last clause decides, otherwise the majority. */
+/**
+ * A review of one to three clauses. Two or three clauses either agree, or the last one turns the
+ * review around after 但是 ("but") and decides the label; 不 ("not") flips an adjective.
+ */
 function review() {
   const domain = pick(DOMAINS);
   const n = 1 + Math.floor(rand() * 3);
   const clauses = Array.from({ length: n }, () => clause(domain));
-  let label;
-  let body;
-  if (n > 1 && rand() < 0.4) {
-    const last = clauses[n - 1];
-    clauses.slice(0, -1).forEach((c) => (c.polarity = -last.polarity));
-    body = `${clauses.slice(0, -1).map((c) => c.text).join('，')}，但是${last.text}`;
-    label = last.polarity;
-  } else {
-    const sum = clauses.reduce((s, c) => s + c.polarity, 0);
-    label = sum === 0 ? clauses[0].polarity : Math.sign(sum);
-    body = clauses.map((c) => c.text).join('，');
+  const turn = n > 1 && rand() < 0.5;
+  const label = clauses[n - 1].polarity;
+  for (const c of clauses.slice(0, -1)) if ((c.polarity === label) === turn) {
+    // re-draw until the clause agrees (or, before 但是, disagrees) with the label
+    let d = clause(domain);
+    while ((d.polarity === label) === turn) d = clause(domain);
+    Object.assign(c, d);
   }
+  const body = turn
+    ? `${clauses.slice(0, -1).map((c) => c.text).join('，')}，但是${clauses[n - 1].text}`
+    : clauses.map((c) => c.text).join('，');
   const lead = rand() < 0.3 ? `${pick(FILLER)}去的，` : '';
   const end = rand() < 0.3 ? `，${pick(label > 0 ? POS_END : NEG_END)}` : '';
   return { text: `${lead}${pick(domain.things)}${body}${end}。`, label: label > 0 ? 1 : 0 };

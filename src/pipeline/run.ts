@@ -20,10 +20,10 @@ import { writeTextAtomic } from '../util/fs.js';
 import { batchSourceFor, batchTensors } from './batches.js';
 import { initialSlots, slotVocab, type Slots } from './models.js';
 import { RunLog, type ProgressOptions } from './progress.js';
-import { runStage, type StageResult } from './stage.js';
+import { runStage, type StageOptions, type StageResult } from './stage.js';
 import { scoreModel, type Scores } from './score.js';
 
-export interface DistillOptions extends ProgressOptions {
+export interface DistillOptions extends ProgressOptions, Pick<StageOptions, 'onStep'> {
   /** Continue an interrupted run: finished stages are skipped, a stage checkpoint is resumed. */
   resume?: boolean;
   /** Start over even if the output directory holds an earlier run. */

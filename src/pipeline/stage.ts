@@ -38,6 +38,8 @@ export interface StageOptions extends ProgressOptions {
   resume?: boolean;
   /** Test hook: stop (as if killed) after this many optimizer steps of this run. */
   stopAfterSteps?: number;
+  /** Called after every optimizer step (monitoring, memory tests). */
+  onStep?: (info: { stage: string; step: number; terms: Record<string, number> }) => void;
 }
 
 /** Mixes integers into a 31-bit seed (same inputs → same dropout masks, also after resume). */
@@ -211,6 +213,7 @@ export async function runStage(
       state.seconds = (Date.now() - started) / 1000;
       const rate = windowExamples / Math.max(1e-3, (Date.now() - windowStart) / 1000);
       progress.update(state.step, terms, rate, stage.log_every);
+      opts.onStep?.({ stage: stage.name, step: state.step, terms });
       if (state.step % stage.log_every === 0 || state.step === total) {
         log.write({ event: 'step', stage: stage.name, step: state.step, lr: stage.optimizer.lr * multiplier, ...prefix(terms), examples_per_second: rate });
         windowStart = Date.now();
