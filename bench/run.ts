@@ -9,7 +9,8 @@
  *
  * Flags: --quick (1 warm-up + 2 timed steps), --steps N, --warmup N, --threads N (default 2),
  * --kinds intermediate,pred, --backend native|cpu|tensorflow, --no-pytorch, --layer (BERT-layer
- * stand-in), --memory-steps N (tensor/RSS growth over N student steps), --batch/--seq, --json.
+ * stand-in), --memory-steps N (tensor/RSS growth over N steps), --no-data (skip AFQMC /
+ * ChnSentiCorp bucketing), --batch/--seq, --json.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -29,6 +30,7 @@ const { values: flags } = parseArgs({
     'no-pytorch': { type: 'boolean', default: false },
     layer: { type: 'boolean', default: false },
     'memory-steps': { type: 'string' },
+    'no-data': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: true },
     'no-profile': { type: 'boolean', default: false },
     batch: { type: 'string' },
@@ -47,6 +49,7 @@ const { initBackend } = await import('../src/backend/select.js');
 const { startKernelProfile, stopKernelProfile } = await import('../src/backend/native/index.js');
 const { DistillBench, REFERENCE_SHAPES } = await import('./distill-step.js');
 const { benchLayer } = await import('./layer.js');
+const { benchRealData, features } = await import('./real-data.js');
 type StepKind = import('./distill-step.js').StepKind;
 type StepTimes = import('./distill-step.js').StepTimes;
 
@@ -201,21 +204,59 @@ if (flags.profile && !flags['no-profile'] && info.name === 'native') {
   });
 }
 
-if (flags['memory-steps']) {
-  const n = Number(flags['memory-steps']);
-  const small = bench.makeBatch(8, 64, 1);
+const DATA = resolve(ROOT, '..', 'shared', 'data');
+const VOCAB = join(DATA, 'vocab', 'zh_vocab_21128.txt');
+if (!flags['no-data'] && existsSync(VOCAB)) {
   const kind = kinds[0] ?? 'intermediate';
-  for (let i = 0; i < 3; i++) bench.step(kind, small);
+  const torchFixed = torch.result?.examples_per_second[TORCH_NAME[kind]];
+  for (const [name, file, layout] of [
+    ['afqmc', join(DATA, 'afqmc', 'train.txt'), 'afqmc'],
+    ['chnsenticorp', join(DATA, 'chnsenticorp', 'train.tsv'), 'chnsenticorp'],
+  ] as const) {
+    if (!existsSync(file)) continue;
+    const feats = features(file, layout, VOCAB, 4096);
+    const bucketed = benchRealData(bench, feats, kind, true, shapes.batch, quick ? 4 : 8);
+    const fixed = benchRealData(bench, feats, kind, false, shapes.batch, quick ? 1 : 3);
+    emit({
+      name,
+      step: kind,
+      tinybert_examples_per_second: round(bucketed.examples_per_second, 3),
+      tinybert_fixed128_examples_per_second: round(fixed.examples_per_second, 3),
+      bucketing_speedup: round(bucketed.examples_per_second / fixed.examples_per_second, 3),
+      pytorch_examples_per_second: torchFixed ?? null,
+      pytorch_padding: 'fixed-128 (the reference), synthetic batch of the same shape',
+      ratio: torchFixed ? round(bucketed.examples_per_second / torchFixed, 3) : null,
+      mean_batch_len: round(bucketed.mean_batch_len, 1),
+      bucketed_steps: bucketed.steps,
+      fixed_steps: fixed.steps,
+      tinybert_peak_rss_mb: peakRssMb(),
+    });
+  }
+}
+
+if (flags['memory-steps']) {
+  // Leak check on a small pair (same code paths, shapes that make 1,000 steps quick).
+  const n = Number(flags['memory-steps']);
+  const small = new DistillBench({
+    batch: 8, seq: 32, vocab: 2000, teacherLayers: 4, teacherHidden: 128, teacherHeads: 4, teacherFfn: 512, maxRel: 16,
+    studentLayers: 2, studentHidden: 64, studentHeads: 4, studentFfn: 256,
+  });
+  const sb = small.makeBatch();
+  const kind = kinds[0] ?? 'intermediate';
+  for (let i = 0; i < 5; i++) small.step(kind, sb);
   const start = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, rss: rssMb() };
   const samples: { step: number; tensors: number; rss_mb: number }[] = [];
+  const t0 = performance.now();
   for (let i = 1; i <= n; i++) {
-    bench.step(kind, small);
+    small.step(kind, sb);
     if (i % Math.max(1, Math.floor(n / 10)) === 0) samples.push({ step: i, tensors: tf.memory().numTensors, rss_mb: rssMb() });
   }
   emit({
     name: 'memory',
     steps: n,
-    batch: [8, 64],
+    step: kind,
+    shapes: small.shapes,
+    sec: round((performance.now() - t0) / 1000, 1),
     tensors_start: start.tensors,
     tensors_end: tf.memory().numTensors,
     bytes_start: start.bytes,
@@ -224,7 +265,8 @@ if (flags['memory-steps']) {
     rss_mb_end: rssMb(),
     samples,
   });
-  tf.dispose([small.inputIds, small.tokenTypeIds!, small.attentionMask!]);
+  tf.dispose([sb.inputIds, sb.tokenTypeIds!, sb.attentionMask!]);
+  small.dispose();
 }
 
 tf.dispose([batch.inputIds, batch.tokenTypeIds!, batch.attentionMask!]);

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "kernels.h"
+#include "vmath.h"
 #include "pool.h"
 
 namespace tb {
@@ -75,7 +76,6 @@ void binary_t(const float* a, const float* b, Out* out, int ndim, const int64_t*
   });
 }
 
-inline float erf_ref(float x) { return std::erf(x); }
 
 // Comparisons give 1/0 (stored as bool bytes); any comparison with NaN is false except !=.
 struct Greater { static uint8_t f(float a, float b) { return a > b; } };
@@ -132,18 +132,18 @@ static void map(const float* x, float* out, int64_t len, F f) {
 
 void unary(int op, const float* x, float* out, int64_t len, float alpha) {
   switch (op) {
-    case kExp: return map(x, out, len, [](float v) { return std::exp(v); });
+    case kExp: return map(x, out, len, [](float v) { return exp_poly(v); });
     case kLog: return map(x, out, len, [](float v) { return std::log(v); });
     case kSqrt: return map(x, out, len, [](float v) { return std::sqrt(v); });
     case kRsqrt: return map(x, out, len, [](float v) { return 1.0f / std::sqrt(v); });
     case kTanh: return map(x, out, len, [](float v) { return std::tanh(v); });
-    case kErf: return map(x, out, len, [](float v) { return erf_ref(v); });
+    case kErf: return map(x, out, len, [](float v) { return erf_as(v); });
     case kRelu: return map(x, out, len, [](float v) { return v < 0.0f ? 0.0f : v; });
     case kRelu6: return map(x, out, len, [](float v) { return v < 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v); });
     case kNeg: return map(x, out, len, [](float v) { return -v; });
     case kSquare: return map(x, out, len, [](float v) { return v * v; });
     case kAbs: return map(x, out, len, [](float v) { return std::fabs(v); });
-    case kSigmoid: return map(x, out, len, [](float v) { return 1.0f / (1.0f + std::exp(-v)); });
+    case kSigmoid: return map(x, out, len, [](float v) { return 1.0f / (1.0f + exp_poly(-v)); });
     case kReciprocal: return map(x, out, len, [](float v) { return 1.0f / v; });
     case kStep: return map(x, out, len, [alpha](float v) { return v != v ? v : (v > 0.0f ? 1.0f : alpha); });
     case kLog1p: return map(x, out, len, [](float v) { return std::log1p(v); });

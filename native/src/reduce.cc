@@ -7,6 +7,7 @@
 
 #include "kernels.h"
 #include "pool.h"
+#include "vmath.h"
 
 namespace tb {
 
@@ -140,11 +141,9 @@ void softmax(const float* x, float* out, int64_t rows, int64_t cols) {
         m = xr[j] > m ? xr[j] : m;
       }
       if (nan) m = std::numeric_limits<float>::quiet_NaN();
+      for (int64_t j = 0; j < cols; j++) orow[j] = exp_poly(xr[j] - m);
       double s = 0;
-      for (int64_t j = 0; j < cols; j++) {
-        orow[j] = std::exp(xr[j] - m);
-        s += orow[j];
-      }
+      for (int64_t j = 0; j < cols; j++) s += orow[j];
       const float inv = (float)(1.0 / s);
       for (int64_t j = 0; j < cols; j++) orow[j] *= inv;
     }

@@ -1,6 +1,6 @@
 /**
- * Float32 unary kernels as native maps. Erf uses the C library's erff (correctly rounded to ~1 ulp)
- * where the cpu kernel uses the Abramowitz–Stegun 7.1.26 polynomial (|error| ≤ 1.5e-7).
+ * Float32 unary kernels as native maps. Exp uses a vectorisable Cephes polynomial (native/src/vmath.h);
+ * Erf the Abramowitz–Stegun 7.1.26 formula (|error| ≤ 1.5e-7), as the cpu kernel does.
  */
 import { tf } from '../../tf.js';
 import { UnaryOp } from '../addon.js';
