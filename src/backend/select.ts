@@ -44,12 +44,6 @@ async function tryNative(): Promise<string | undefined> {
   }
 }
 
-function silenceCpuBanner(): void {
-  // The CPU backend prints a multi-line "install tfjs-node" banner on first use; we print our own line.
-  const b = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
-  if (b) b.firstUse = false;
-}
-
 /**
  * Selects and initialises the backend. `choice` defaults to TINYBERT_BACKEND, then `auto`.
  * Idempotent: a second call with the same choice returns the active backend.
@@ -87,7 +81,6 @@ export async function initBackend(
   }
   if (!info) {
     await tf.setBackend('cpu');
-    silenceCpuBanner();
     info = {
       name: 'cpu',
       description: 'cpu (pure JavaScript, slow for training; apt-get install libopenblas-dev g++ && npm run build:native for the fast path)',

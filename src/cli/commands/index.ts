@@ -1,9 +1,13 @@
 import type { CommandModule } from 'yargs';
+import create from './create.js';
+import distill from './distill.js';
 import distillLosses from './distill-losses.js';
 import evalCommand from './eval.js';
 import exportCommand from './export.js';
+import forward from './forward.js';
+import inspect from './inspect.js';
 import predict from './predict.js';
 import tokenize from './tokenize.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [exportCommand, distillLosses, evalCommand, predict, tokenize];
+export const commands: CommandModule<any, any>[] = [distill, create, inspect, forward, tokenize, exportCommand, distillLosses, evalCommand, predict];
