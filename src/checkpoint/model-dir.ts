@@ -20,6 +20,9 @@ import { writeSafetensors } from './safetensors.js';
 import type { RawTensor, TensorMap } from './tensor-map.js';
 import { writeTfjsWeights } from './tfjs-weights.js';
 
+/** Parameters that belong to a task or pre-training head rather than the encoder. */
+export const HEAD_PARAM = /^(classifier|qa_outputs|cls)\./;
+
 export const CONFIG_FILES = ['config.json', 'bert_config.json'] as const;
 export const WEIGHT_FILES = ['model.safetensors', 'pytorch_model.bin', 'model.json'] as const;
 
@@ -116,7 +119,12 @@ export function matchTensors(
     }
     values.set(spec.name, t);
   }
-  for (const name of byName.keys()) if (!known.has(name)) report.unexpected.push(name);
+  for (const name of byName.keys()) {
+    if (known.has(name)) continue;
+    // A replaced head (e.g. masked-LM weights when fine-tuning a classifier) is not an error.
+    if (opts.head && HEAD_PARAM.test(name)) report.ignored.push({ name, reason: `head replaced by ${opts.head.head}` });
+    else report.unexpected.push(name);
+  }
   return { values, extras, report };
 }
 

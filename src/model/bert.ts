@@ -23,6 +23,8 @@ export interface ForwardOptions {
   training?: boolean;
   /** Seed of the dropout masks in training mode (same seed → same masks). */
   seed?: number;
+  /** Skip the task head (a general-distillation teacher needs only hidden states and scores). */
+  skipHead?: boolean;
 }
 
 let modelCounter = 0;
@@ -107,7 +109,7 @@ export class BertModel {
     }
     const cls = h.slice([0, 0, 0], [B, 1, c.hiddenSize]).reshape([B, c.hiddenSize]); // [B, C]
     const pooledOutput = tf.tanh(linear(p, 'bert.pooler.dense', cls)); // [B, C]
-    const head = applyHead(this, h, pooledOutput, drop);
+    const head = opts.skipHead ? {} : applyHead(this, h, pooledOutput, drop);
     return { hiddenStates, attentionScores, pooledOutput, ...head, attentionMask: mask };
   }
 

@@ -41,7 +41,10 @@ export function batchTensors(b: HostBatch): { inputIds: Tensor; tokenTypeIds: Te
     inputIds: tf.tensor2d(b.inputIds, shape, 'int32'),
     tokenTypeIds: tf.tensor2d(b.tokenTypeIds, shape, 'int32'),
     attentionMask: tf.tensor2d(b.attentionMask, shape, 'int32'),
-    labels: b.labels ? tf.tensor1d(b.labels, b.labels instanceof Float32Array ? 'float32' : 'int32') : undefined,
+    // [B] per-example labels, or [B, T] per-token labels (masked LM).
+    labels: b.labels
+      ? tf.tensor(b.labels, b.labels.length === b.batchSize * b.seqLen && b.seqLen > 1 ? shape : [b.batchSize], b.labels instanceof Float32Array ? 'float32' : 'int32')
+      : undefined,
   };
 }
 

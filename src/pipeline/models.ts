@@ -3,8 +3,7 @@
  * directory — the latest stage output replaces the slot), and how a stage gets a model with the
  * head it needs (a fresh task head is initialised when the source has none).
  */
-import { tf } from '../backend/tf.js';
-import { loadModelDir, vocabPath as dirVocab } from '../checkpoint/model-dir.js';
+import { HEAD_PARAM, loadModelDir, vocabPath as dirVocab } from '../checkpoint/model-dir.js';
 import type { TensorMap } from '../checkpoint/tensor-map.js';
 import { DataError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
@@ -60,16 +59,7 @@ export interface StageModel {
 export function instantiate(slots: Slots, slot: string, head: HeadSpec | undefined, seed: number): StageModel {
   const s = slots[slot];
   if (s.dir) {
-    const headNames = new Set<string>();
-    const loaded = loadModelDir(s.dir, {
-      head,
-      seed,
-      allowMissing: (name) => {
-        const isHead = /^(classifier|qa_outputs|cls)\./.test(name);
-        if (isHead) headNames.add(name);
-        return isHead;
-      },
-    });
+    const loaded = loadModelDir(s.dir, { head, seed, allowMissing: (name) => HEAD_PARAM.test(name) });
     return { model: loaded.model, extras: loaded.extras, freshHead: loaded.report.initialised.length > 0 };
   }
   let config = readModelConfig(s.config!);
@@ -80,9 +70,4 @@ export function instantiate(slots: Slots, slot: string, head: HeadSpec | undefin
 /** Whether a model's head is a trained task head (warns on the known trap). */
 export function describeHead(m: BertModel): string {
   return m.config.head === 'classification' ? `${m.config.numLabels}-label classifier` : m.config.head;
-}
-
-export function disposeAll(...models: (BertModel | undefined)[]): void {
-  for (const m of models) m?.dispose();
-  void tf;
 }

@@ -8,7 +8,7 @@
  *   <output_dir>/<stage>/      checkpoint/ (while running), final/, best/, done.json
  *   <output_dir>/run.json      where each model slot ended up
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../backend/select.js';
 import { tf } from '../backend/tf.js';
@@ -67,7 +67,7 @@ export async function distill(recipe: Recipe, opts: DistillOptions = {}): Promis
   const results: StageResult[] = [];
   for (let i = 0; i < recipe.stages.length; i++) {
     const stage = recipe.stages[i];
-    const slot = (stage.kind === 'finetune' ? stage.train : stage.student)!;
+    const slot = (stage.train ?? stage.student)!;
     const done = join(out, stage.name, 'done.json');
     if (opts.resume && existsSync(done)) {
       const prev = JSON.parse(readFileSync(done, 'utf8')) as StageResult;
@@ -84,7 +84,7 @@ export async function distill(recipe: Recipe, opts: DistillOptions = {}): Promis
     slots[slot] = { ...slots[slot], dir: r.output, config: undefined };
   }
   const slotDirs = Object.fromEntries(Object.entries(slots).map(([k, v]) => [k, v.dir]));
-  const last = [...recipe.stages].reverse().find((s) => s.kind !== 'finetune');
+  const last = [...recipe.stages].reverse().find((s) => s.student !== undefined);
   const student = last?.student ?? recipe.stages[recipe.stages.length - 1].train;
   writeTextAtomic(join(out, 'run.json'), `${JSON.stringify({ slots: slotDirs, student }, null, 2)}\n`);
 
@@ -172,4 +172,3 @@ export function listStages(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((d) => existsSync(join(dir, d, 'done.json'))) : [];
 }
 
-void writeFileSync;

@@ -19,7 +19,9 @@ import { createOptimizer, type Optimizer } from '../train/optimizer.js';
 import { makeSchedule } from '../train/schedule.js';
 import { hasCheckpoint, readOptimizerState, readTrainerState, writeCheckpoint, type TrainerState } from './checkpoint.js';
 import { batchSourceFor, batchTensors, type HostBatch } from './batches.js';
-import { instantiate, slotVocab, type Slots, type StageModel } from './models.js';
+import { instantiate, slotVocab, type HeadSpec, type Slots, type StageModel } from './models.js';
+import { maskTokens, type MaskIds } from './masking.js';
+import { BertTokenizer } from '../tokenizer/index.js';
 import { RunLog, StageProgress, type ProgressOptions } from './progress.js';
 import { scoreModel, type Scores } from './score.js';
 import { recipeToYaml } from '../recipe/load.js';
@@ -49,8 +51,9 @@ export function mixSeed(...xs: number[]): number {
   return (h >>> 1) & 0x7fffffff;
 }
 
-function headFor(recipe: Recipe, stage: Stage) {
+function headFor(recipe: Recipe, stage: Stage): HeadSpec | undefined {
   if (stage.kind === 'general') return undefined;
+  if (stage.kind === 'pretrain') return { head: 'mlm', numLabels: 0, labels: [] };
   const task = stage.task ? recipe.tasks[stage.task] : undefined;
   const labels = task?.labels ?? Array.from({ length: stage.num_labels }, (_, i) => `LABEL_${i}`);
   return { head: 'classification' as const, numLabels: stage.num_labels, labels };
@@ -95,7 +98,7 @@ export async function runStage(
   const stage = recipe.stages[index];
   const dir = join(recipe.output_dir, stage.name);
   const ckptDir = join(dir, 'checkpoint');
-  const distilling = stage.kind !== 'finetune';
+  const distilling = stage.kind !== 'finetune' && stage.kind !== 'pretrain';
   const trainedSlot = (distilling ? stage.student : stage.train)!;
   const seed = mixSeed(recipe.seed, index);
   const resuming = Boolean(opts.resume) && hasCheckpoint(ckptDir);
@@ -129,6 +132,7 @@ export async function runStage(
   const optimizer = optimizerFor(stage, params);
 
   const data = await batchSourceFor(recipe, stage, vocab, seed);
+  const masking = stage.kind === 'pretrain' ? maskIdsFor(vocab, trained.model.config.vocabSize) : undefined;
   const perEpoch = data.batchesPerEpoch;
   const total = stage.steps ?? Math.max(1, Math.ceil(((stage.epochs ?? 1) * perEpoch) / stage.grad_accum));
   const schedule = makeSchedule({ name: stage.schedule.name, warmup: Math.min(stage.schedule.warmup, 0.999) }, total);
@@ -186,12 +190,14 @@ export async function runStage(
       let acc: Map<string, Tensor> | undefined;
       let terms: Record<string, number> = {};
       for (let micro = 0; micro < stage.grad_accum; micro++) {
-        const host = await data.next();
-        const batch = batchTensors(host);
-        const teacherOut = teacher ? (tf.tidy(() => teacher.forward(batch, { training: false }) as never) as ModelOutput) : undefined;
         const dropoutSeed = mixSeed(seed, state.step, micro);
+        const next = await data.next();
+        const host = masking ? maskTokens(next, masking, stage.mlm_probability, mixSeed(dropoutSeed, 1)) : next;
+        const batch = batchTensors(host);
+        const skipHead = stage.kind === 'general';
+        const teacherOut = teacher ? (tf.tidy(() => teacher.forward(batch, { training: false, skipHead }) as never) as ModelOutput) : undefined;
         const { value, grads } = namedGrads(() => {
-          const out = trained.model.forward(batch, { training: true, seed: dropoutSeed });
+          const out = trained.model.forward(batch, { training: true, seed: dropoutSeed, skipHead });
           const l = spec && teacherOut
             ? distillLosses(teacherOut, out, { ...spec, labels: batch.labels })
             : hardOnly(out, batch.labels, regression);
@@ -256,6 +262,11 @@ export async function runStage(
     }
     return scores;
   }
+}
+
+function maskIdsFor(vocab: string, vocabSize: number): MaskIds {
+  const t = BertTokenizer.fromVocabFile(vocab);
+  return { maskId: t.maskId, vocabSize, special: new Set([t.clsId, t.sepId, t.padId]) };
 }
 
 function hardOnly(out: ModelOutput, labels: Tensor | undefined, regression: boolean) {

@@ -80,7 +80,8 @@ function resolveStage(s: StageInput, r: { tasks: Record<string, z.infer<typeof t
   const corpus = s.corpus === undefined ? undefined : r.corpus[s.corpus];
   const given = s.losses ?? defaultLosses(s.kind);
   const losses: Partial<Record<LossName, number>> = Array.isArray(given) ? Object.fromEntries(given.map((l) => [l, 1])) : given;
-  const head = s.head ?? (s.kind === 'general' ? 'none' : 'classification');
+  const noHead = s.kind === 'general' || s.kind === 'pretrain';
+  const head = s.head ?? (noHead ? 'none' : 'classification');
   const regression = task?.type === 'regression';
   return {
     ...s,
@@ -89,9 +90,9 @@ function resolveStage(s: StageInput, r: { tasks: Record<string, z.infer<typeof t
     losses,
     head,
     num_labels: head === 'none' ? 0 : (s.num_labels ?? (regression ? 1 : (task?.labels?.length ?? 2))),
-    // General stages have no labels: no eval section at all.
+    // General and pretrain stages have no labels: no eval section at all.
     eval:
-      s.kind === 'general'
+      noHead
         ? undefined
         : { every: s.eval?.every ?? 0, metric: s.eval?.metric ?? (regression ? ('pearson' as const) : ('accuracy' as const)) },
   };

@@ -10,9 +10,10 @@ import { OPTIMIZERS, type bertAdamOptionsSchema } from '../train/optimizer.js';
 import { INTERMEDIATE_LOSSES, lossNameSchema, optimizerNameSchema, scheduleSchema, semanticsSchema } from './enums.js';
 
 export const stageKindSchema = z
-  .enum(['finetune', 'general', 'task-intermediate', 'task-prediction'])
+  .enum(['pretrain', 'finetune', 'general', 'task-intermediate', 'task-prediction'])
   .describe(
-    'finetune: train one model on labels; general: intermediate-layer distillation on a corpus; ' +
+    'pretrain: masked-LM pre-training of one model on a corpus (a teacher from scratch, when no pre-trained weights exist); ' +
+      'finetune: train one model on labels; general: intermediate-layer distillation on a corpus; ' +
       'task-intermediate / task-prediction: task-specific distillation of intermediate layers / of predictions',
   );
 export type StageKind = z.infer<typeof stageKindSchema>;
@@ -88,11 +89,17 @@ export const stageInputSchema = z
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a stage name is letters, digits, ".", "_" or "-" (it names a folder)')
       .describe('unique stage name; its outputs go to <output_dir>/<name>'),
     kind: stageKindSchema,
-    train: z.string().min(1).optional().describe('finetune: the model slot trained (its output replaces the slot)'),
+    train: z.string().min(1).optional().describe('pretrain / finetune: the model slot trained (its output replaces the slot)'),
     teacher: z.string().min(1).optional().describe('distillation: the teacher model slot'),
     student: z.string().min(1).optional().describe('distillation: the student model slot (its output replaces the slot)'),
     task: z.string().min(1).optional().describe('finetune and task stages: name of a task under tasks'),
-    corpus: z.string().min(1).optional().describe('general stage: name of a corpus under corpus'),
+    corpus: z.string().min(1).optional().describe('pretrain and general stages: name of a corpus under corpus'),
+    mlm_probability: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.15)
+      .describe('pretrain: fraction of tokens masked (BERT: 0.15; of those 80% [MASK], 10% random, 10% kept)'),
     epochs: z.number().positive().optional().describe('passes over the data (default 3 unless steps is set)'),
     steps: z.number().int().positive().optional().describe('optimizer steps, instead of epochs'),
     batch_size: z.number().int().positive().default(32).describe('examples per forward pass'),
@@ -140,7 +147,17 @@ export const stageInputSchema = z
       if (s[field] !== undefined) issue(field, `a ${s.kind} stage takes no ${field}: ${why}`);
     };
     const losses = s.losses === undefined ? [] : Array.isArray(s.losses) ? s.losses : Object.keys(s.losses);
-    if (s.kind === 'finetune') {
+    if (s.kind === 'pretrain') {
+      need('train', 'the model slot to pre-train');
+      need('corpus', 'the plain-text corpus to pre-train on');
+      forbid('teacher', 'pretrain trains one model with the masked-LM loss');
+      forbid('student', 'pretrain names the model it trains with train:');
+      forbid('task', 'pretrain reads a corpus; use finetune for labelled data');
+      forbid('eval', 'pretrain has no labelled dev set');
+      const bad = losses.filter((l) => l !== 'hard');
+      if (bad.length) issue('losses', `a pretrain stage has no teacher: only the hard (masked-LM) loss applies; remove ${bad.join(', ')}`);
+      if (s.head === 'classification') issue('head', 'a pretrain stage trains the masked-LM head; remove head');
+    } else if (s.kind === 'finetune') {
       need('train', 'the model slot to train');
       need('task', 'the labelled task to train on');
       forbid('teacher', 'finetune trains one model on labels; use a task-* stage to distil');
@@ -173,7 +190,7 @@ export const stageInputSchema = z
     if (s.kind === 'task-prediction' && s.losses !== undefined && !losses.includes('prediction')) {
       issue('losses', 'a task-prediction stage needs the prediction loss');
     }
-    if (s.kind !== 'general' && s.head === 'none') issue('head', `a ${s.kind} stage trains a task head; head cannot be none`);
+    if (s.kind !== 'general' && s.kind !== 'pretrain' && s.head === 'none') issue('head', `a ${s.kind} stage trains a task head; head cannot be none`);
     if (s.epochs !== undefined && s.steps !== undefined) issue('steps', 'give either epochs or steps, not both');
     if (s.t_squared && s.semantics === 'reference') issue('t_squared', 'the reference semantics has no T^2 factor; use semantics: masked');
   })
@@ -183,6 +200,7 @@ export type StageInput = z.infer<typeof stageInputSchema>;
 /** Default loss weights per kind: the reference's choice for each TinyBERT stage. */
 export function defaultLosses(kind: StageKind): Partial<Record<z.infer<typeof lossNameSchema>, number>> {
   switch (kind) {
+    case 'pretrain':
     case 'finetune':
       return { hard: 1 };
     case 'general':
