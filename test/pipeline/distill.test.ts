@@ -8,15 +8,15 @@ import { distill } from '../../src/pipeline/run.js';
 import { loadRecipe } from '../../src/recipe/load.js';
 import { tinyRecipe } from './tiny-run.js';
 
-describe('distill(recipe): the four stage kinds end to end', () => {
+describe('distill(recipe): every stage kind end to end', () => {
   it('runs, logs every term per layer, keeps memory flat, exports the student without projections', async () => {
-    const { dir, recipe } = tinyRecipe({ steps: 6, accum: 2 });
+    const { dir, recipe } = tinyRecipe({ steps: 6, accum: 2, pretrain: true });
     const counts: Record<string, number[]> = {};
     const r = await distill(loadRecipe(recipe), {
       quiet: true,
       onStep: ({ stage }) => (counts[stage] ??= []).push(tf.memory().numTensors),
     });
-    expect(r.stages.map((s) => s.stage)).toEqual(['ft', 'gd', 'ti', 'tp']);
+    expect(r.stages.map((s) => s.stage)).toEqual(['pt', 'gd', 'ft', 'ti', 'tp']);
     for (const [stage, n] of Object.entries(counts)) {
       expect(n.length, stage).toBe(6);
       // Every step ends with the same number of live tensors: nothing leaks per step.
@@ -27,6 +27,11 @@ describe('distill(recipe): the four stage kinds end to end', () => {
     expect(Object.keys(gdStep)).toEqual(expect.arrayContaining(['loss.attention', 'loss.attention.layer0', 'loss.hidden', 'loss.hidden.state1', 'loss.embedding']));
     expect(log.some((e) => e.event === 'eval' && e.stage === 'ft' && e['dev.accuracy'] >= 0)).toBe(true);
     expect(log.find((e) => e.event === 'step' && e.stage === 'tp')).toHaveProperty('loss.prediction');
+    // Masked-LM pre-training starts near ln(V) (uniform over the 245-word vocabulary).
+    const pt = log.find((e) => e.event === 'step' && e.stage === 'pt');
+    expect(pt['loss.hard']).toBeGreaterThan(3);
+    expect(pt['loss.hard']).toBeLessThan(7);
+    expect(log.some((e) => e.event === 'warning')).toBe(false);
 
     // General and task stages keep fit_dense in their outputs (training-only), the export does not.
     const gd = readSafetensors(join(dir, 'run', 'gd', 'final', 'model.safetensors')).tensors;

@@ -9,7 +9,7 @@ export interface TinyRun {
   recipe: string;
 }
 
-export function tinyRecipe(opts: { steps?: number; checkpointEvery?: number; dropout?: number; accum?: number } = {}): TinyRun {
+export function tinyRecipe(opts: { steps?: number; checkpointEvery?: number; dropout?: number; accum?: number; pretrain?: boolean } = {}): TinyRun {
   const dir = mkdtempSync(join(tmpdir(), 'tb-run-'));
   const demo = join(ROOT, 'recipes', 'demo');
   const lines = (f: string, n: number) => readFileSync(join(demo, f), 'utf8').split('\n').slice(0, n).join('\n') + '\n';
@@ -36,9 +36,10 @@ corpus:
 models:
   teacher: { config: teacher.json }
   student: { config: student.json }
-stages:
-  - { name: ft, kind: finetune, train: teacher, task: reviews, steps: ${steps}, batch_size: 16, optimizer: { name: adamw, lr: 1.0e-3 }, eval: { every: 3 } }
+stages:${opts.pretrain ? `
+  - { name: pt, kind: pretrain, train: teacher, corpus: text, steps: ${steps}, batch_size: 8, mlm_probability: 0.3 }` : ''}
   - { name: gd, kind: general, teacher: teacher, student: student, corpus: text, steps: ${steps}, batch_size: 8, checkpoint_every: ${ck}, grad_accum: ${accum} }
+  - { name: ft, kind: finetune, train: teacher, task: reviews, steps: ${steps}, batch_size: 16, optimizer: { name: adamw, lr: 1.0e-3 }, eval: { every: 3 } }
   - { name: ti, kind: task-intermediate, teacher: teacher, student: student, task: reviews, steps: ${steps}, batch_size: 16, checkpoint_every: ${ck}, optimizer: { name: lamb, lr: 1.0e-3 } }
   - { name: tp, kind: task-prediction, teacher: teacher, student: student, task: reviews, steps: ${steps}, batch_size: 16, checkpoint_every: ${ck}, temperature: 2, semantics: masked, t_squared: true }
 `;
