@@ -8,7 +8,7 @@
  *   <output_dir>/<stage>/      checkpoint/ (while running), final/, best/, done.json
  *   <output_dir>/run.json      where each model slot ended up
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../backend/select.js';
 import { tf } from '../backend/tf.js';
@@ -17,7 +17,8 @@ import { RecipeError } from '../errors.js';
 import { recipeToYaml } from '../recipe/load.js';
 import type { Recipe } from '../recipe/schema.js';
 import { writeTextAtomic } from '../util/fs.js';
-import { batchSourceFor, batchTensors } from './batches.js';
+import { batchSourceFor, batchTensors, type HostBatch } from './batches.js';
+import type { BertModel } from '../model/bert.js';
 import { initialSlots, slotVocab, type Slots } from './models.js';
 import { RunLog, type ProgressOptions } from './progress.js';
 import { runStage, type StageOptions, type StageResult } from './stage.js';
@@ -119,7 +120,8 @@ async function compareModels(recipe: Recipe, slots: Slots): Promise<ModelReport[
         slot,
         dir: s.dir,
         params: model.numParams((n) => !n.startsWith('cls.')),
-        bytesOnDisk: dirBytes(s.dir, weightsPath(s.dir)),
+        // The weights file; a stage output still holds its training-only projections (the export does not).
+        bytesOnDisk: statSync(weightsPath(s.dir)).size,
       };
       if (taskStage && model.config.head === 'classification') {
         const regression = recipe.tasks[taskStage.task!].type === 'regression';
@@ -137,13 +139,7 @@ async function compareModels(recipe: Recipe, slots: Slots): Promise<ModelReport[
   return reports;
 }
 
-function dirBytes(dir: string, weights: string): number {
-  // The weights file dominates; training-only tensors inside it are counted (see export for the student alone).
-  void dir;
-  return statSync(weights).size;
-}
-
-function timeForward(model: import('../model/bert.js').BertModel, host: import('./batches.js').HostBatch): number {
+function timeForward(model: BertModel, host: HostBatch): number {
   const run = () => tf.tidy(() => model.forward(batchTensors(host), { training: false }).logits!.dataSync());
   run();
   const n = 3;
@@ -166,9 +162,5 @@ export function formatRunTable(r: RunResult): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
-
-export function listStages(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((d) => existsSync(join(dir, d, 'done.json'))) : [];
 }
 
