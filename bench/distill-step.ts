@@ -54,6 +54,8 @@ export interface StepTimes {
   student_grad: number;
   optimizer: number;
   loss: number;
+  /** Process CPU seconds (all threads, user + system) over the step. */
+  cpu: number;
 }
 
 export class DistillBench {
@@ -132,6 +134,7 @@ export class DistillBench {
     const spec = this.spec(kind);
     const opt = this.optimizerFor(kind);
     const lr = kind === 'intermediate' ? 5e-5 : 3e-5;
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const teacherOut = tf.tidy(() => this.teacher.forward(batch, { training: false }) as unknown as tf.TensorContainer) as unknown as ModelOutput;
     const t1 = performance.now();
@@ -153,7 +156,9 @@ export class DistillBench {
     value.dispose();
     tf.dispose(teacherOut as unknown as tf.TensorContainer);
     const t3 = performance.now();
-    return { total: (t3 - t0) / 1000, teacher_forward: (t1 - t0) / 1000, student_grad: (t2 - t1) / 1000, optimizer: (t3 - t2) / 1000, loss };
+    const c = process.cpuUsage(c0);
+    return {
+      cpu: (c.user + c.system) / 1e6, total: (t3 - t0) / 1000, teacher_forward: (t1 - t0) / 1000, student_grad: (t2 - t1) / 1000, optimizer: (t3 - t2) / 1000, loss };
   }
 
   dispose(): void {

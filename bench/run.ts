@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 
 const { values: flags } = parseArgs({
@@ -78,6 +79,8 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 const round = (x: number, d = 4): number => Number(x.toFixed(d));
+/** 1-minute load average: this 2-core VM is shared, so every phase records how busy it was. */
+const load = (): number => round(loadavg()[0]!, 2);
 const rssMb = (): number => round(process.memoryUsage().rss / 2 ** 20, 1);
 const peakRssMb = (): number => round(process.resourceUsage().maxRSS / 1024, 1);
 
@@ -88,6 +91,8 @@ interface TorchResult {
   peak_rss_mb: number;
 }
 
+let pytorchLoad: number[] = [];
+
 function runPytorch(): { result?: TorchResult; args: string[]; error?: string } {
   const torchKinds = kinds.join(',');
   const args = [TORCH_SCRIPT, '--threads', String(threads), '--json', '--teacher-eval', '--fused-ops',
@@ -96,7 +101,9 @@ function runPytorch(): { result?: TorchResult; args: string[]; error?: string } 
   if (flags['no-pytorch']) return { args, error: 'skipped (--no-pytorch)' };
   if (!existsSync(TORCH_SCRIPT)) return { args, error: `${TORCH_SCRIPT} not found` };
   if (!existsSync(PYTHON)) return { args, error: `${PYTHON} not found` };
+  const loadBefore = load();
   const r = spawnSync(PYTHON, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  pytorchLoad = [loadBefore, load()];
   if (r.status !== 0) return { args, error: `exit ${r.status}: ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}` };
   const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
   try {
@@ -125,7 +132,7 @@ emit({
 
 const torch = runPytorch();
 if (torch.error) emit({ name: 'pytorch', error: torch.error });
-else emit({ name: 'pytorch', ...torch.result!, args: torch.args.slice(1) });
+else emit({ name: 'pytorch', ...torch.result!, args: torch.args.slice(1), load_avg_1m_before_after: pytorchLoad });
 
 const bench = new DistillBench(shapes);
 const batch = bench.makeBatch();
@@ -134,6 +141,7 @@ const all: Partial<Record<StepKind, StepTimes[]>> = {};
 
 for (const kind of kinds) {
   const times: StepTimes[] = [];
+  const loadBefore = load();
   for (let i = 0; i < warmup + steps; i++) {
     const t = bench.step(kind, batch);
     if (!flags.json) process.stderr.write(`${kind} step ${i}${i < warmup ? ' (warm-up)' : ''}: ${t.total.toFixed(3)} s loss ${t.loss.toFixed(5)}\n`);
@@ -157,6 +165,9 @@ for (const kind of kinds) {
     },
     pytorch_split_s: torch.result?.split_s[TORCH_NAME[kind]] ?? null,
     sec_per_step_all: times.map((t) => round(t.total, 3)),
+    tinybert_cpu_sec_per_step: round(median(times.map((t) => t.cpu)), 2),
+    load_avg_1m_before_after: [loadBefore, load()],
+    pytorch_load_avg_1m_before_after: pytorchLoad,
     last_loss: times.at(-1)?.loss,
     tinybert_peak_rss_mb: peakRssMb(),
     pytorch_peak_rss_mb: torch.result?.peak_rss_mb ?? null,

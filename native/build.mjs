@@ -20,7 +20,7 @@ function findNodeGyp() {
 }
 
 function fail(reason) {
-  const line = `tinybert: native backend not built (${reason}); using the slow cpu backend. For the fast path: apt-get install g++ make libopenblas-dev && npm run build:native`;
+  const line = `tinybert: native backend not built (${reason}); using the slow cpu backend. For the fast path: apt-get install g++ make python3 libopenblas-dev && npm run build:native`;
   if (verbose) {
     console.error(line);
     process.exit(1);

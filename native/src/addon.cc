@@ -181,6 +181,15 @@ Napi::Value Select(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// dropoutMask(out, seed, rate, scale)
+Napi::Value DropoutMask(const Napi::CallbackInfo& info) {
+  View o = out_view(info[0], "out");
+  if (o.type != napi_float32_array) throw Napi::TypeError::New(info.Env(), "tinybert native: out must be a Float32Array");
+  tb::dropout_mask(static_cast<float*>(o.data), (int64_t)o.length, info[1].As<Napi::Number>().Uint32Value(),
+                   info[2].As<Napi::Number>().FloatValue(), info[3].As<Napi::Number>().FloatValue());
+  return info.Env().Undefined();
+}
+
 // setThreads(n): our pool and OpenBLAS's. blasThreads > 1 lets OpenBLAS thread each GEMM itself.
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   const int n = (int)num(info[0]);
@@ -221,6 +230,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gather", Napi::Function::New(env, Gather));
   exports.Set("segmentSum", Napi::Function::New(env, SegmentSum));
   exports.Set("select", Napi::Function::New(env, Select));
+  exports.Set("dropoutMask", Napi::Function::New(env, DropoutMask));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("blasConfig", Napi::Function::New(env, BlasConfig));

@@ -155,6 +155,21 @@ void unary(int op, const float* x, float* out, int64_t len, float alpha) {
   }
 }
 
+void dropout_mask(float* out, int64_t n, uint32_t seed, float rate, float scale) {
+  Pool::get().parallel_for(n, kGrain, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; i++) {
+      uint32_t h = seed ^ ((uint32_t)i * 0x9E3779B9u);
+      h ^= h >> 16;
+      h *= 0x85EBCA6Bu;
+      h ^= h >> 13;
+      h *= 0xC2B2AE35u;
+      h ^= h >> 16;
+      const float u = (float)(h >> 8) * (1.0f / 16777216.0f);
+      out[i] = u >= rate ? scale : 0.0f;
+    }
+  });
+}
+
 void select(const uint8_t* cond, const float* a, const float* b, float* out, int64_t len, int64_t rowLen) {
   Pool::get().parallel_for(len, kGrain, [&](int64_t i0, int64_t i1) {
     if (rowLen == 1) {

@@ -44,4 +44,10 @@ void segment_sum(const float* x, const int32_t* ids, float* out, int64_t n, int6
 // out[i] = cond[i / rowLen] ? a[i] : b[i].
 void select(const uint8_t* cond, const float* a, const float* b, float* out, int64_t len, int64_t rowLen);
 
+// Dropout keep-mask: out[i] = scale if uniform(seed, i) >= rate else 0, where uniform is the top
+// 24 bits of murmur3's fmix32 over (seed ^ (i * 0x9E3779B9)) — a counter-based stream, so any
+// thread split (and the JavaScript reference in src/backend/native/kernels/DropoutMask.ts) gives
+// the same mask.
+void dropout_mask(float* out, int64_t n, uint32_t seed, float rate, float scale);
+
 }  // namespace tb

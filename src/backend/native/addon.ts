@@ -29,6 +29,8 @@ export interface NativeAddon {
   /** out [segments, inner] (zeroed) += rows of x [n, inner] by segment id. */
   segmentSum(x: Float32Array, ids: Int32Array, out: Float32Array, inner: number, segments: number): void;
   select(cond: Uint8Array, a: Float32Array, b: Float32Array, out: Float32Array, rowLen: number): void;
+  /** Dropout keep-mask (see kernels/DropoutMask.ts): `scale` where uniform(seed, i) >= rate, else 0. */
+  dropoutMask(out: Float32Array, seed: number, rate: number, scale: number): void;
   /** Our pool's size; `blasThreads` > 1 lets OpenBLAS thread each GEMM itself instead. */
   setThreads(n: number, blasThreads?: number): void;
   threads(): number;

@@ -12,6 +12,7 @@ import { addNConfig } from './kernels/AddN.js';
 import { batchMatMulConfig } from './kernels/BatchMatMul.js';
 import { binaryConfigs } from './kernels/binary.js';
 import { compareConfigs } from './kernels/compare.js';
+import { dropoutMaskConfig } from './kernels/DropoutMask.js';
 import { fusedMatMulConfig } from './kernels/FusedMatMul.js';
 import { gatherV2Config } from './kernels/GatherV2.js';
 import { reduceConfigs } from './kernels/reduce.js';
@@ -21,6 +22,7 @@ import { transposeConfig } from './kernels/Transpose.js';
 import { unaryConfigs } from './kernels/unary.js';
 import { unsortedSegmentSumConfig } from './kernels/UnsortedSegmentSum.js';
 import { wrapKernel } from './profile.js';
+import { registerDropoutMaskKernels } from './dropout.js';
 import { noteCpuKernelRun, setAddon } from './util.js';
 
 export const NATIVE_BACKEND = 'native';
@@ -39,6 +41,7 @@ export const nativeKernelConfigs: tf.KernelConfig[] = [
   gatherV2Config,
   unsortedSegmentSumConfig,
   selectConfig,
+  dropoutMaskConfig,
 ];
 
 /** Threads from TINYBERT_THREADS, else the number of cores. */
@@ -63,6 +66,7 @@ export function registerNativeBackend(): string | undefined {
   const threads = threadCount();
   const blasThreaded = process.env.TINYBERT_BLAS_THREADING === 'openblas';
   addon.setThreads(threads, blasThreaded ? threads : 1);
+  registerDropoutMaskKernels();
   const own = new Set(nativeKernelConfigs.map((k) => k.kernelName));
   for (const k of tf.getKernelsForBackend('cpu')) {
     if (own.has(k.kernelName)) continue;
