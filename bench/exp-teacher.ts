@@ -7,7 +7,7 @@ await initBackend('native');
 const B = Number(process.argv[2] ?? 8);
 const bench = new DistillBench({ ...REFERENCE_SHAPES, batch: B });
 const batch = bench.makeBatch();
-for (let i = 0; i < 4; i++) {
+for (let i = 0; i < Number(process.env.REPS ?? 4); i++) {
   const c0 = process.cpuUsage();
   const sec = bench.teacherForward(batch);
   const c = process.cpuUsage(c0);
