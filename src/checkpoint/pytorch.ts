@@ -22,7 +22,7 @@ import { unzipSync } from 'fflate';
 import { CheckpointError } from '../errors.js';
 import { readFileBytes, writeFileAtomic } from './file-io.js';
 import { PickleWriter, unpickle, type UnpickleHooks } from './pickle.js';
-import { checkTensor, decodeFloats, DTYPE_BYTES, float32Bytes, numel, type DType, type TensorMap } from './tensor-map.js';
+import { checkTensor, decodeFloats, DTYPE_BYTES, float32Bytes, INTEGER_BUFFER, numel, type DType, type TensorMap } from './tensor-map.js';
 
 const ZIP_MAGIC = [0x50, 0x4b]; // "PK"
 /** A pickle opening with PROTO 2: how the legacy format (and any bare pickle) starts. */
@@ -96,6 +96,7 @@ export function decodePytorchBin(bytes: Uint8Array, file: string): TensorMap {
     if (!(value instanceof TensorView)) fail(`entry "${name}" is not a tensor`);
     const view = value as TensorView;
     const { storage } = view;
+    if (!LOADABLE[storage.cls.dtype] && INTEGER_BUFFER.test(name)) continue;
     const dtype = LOADABLE[storage.cls.dtype] ??
       fail(`tensor "${name}" has dtype ${storage.cls.dtype} (torch.${storage.cls.name}); only float32, float16 and bfloat16 can be loaded`);
     let data = decoded.get(storage.key);

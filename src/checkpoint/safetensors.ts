@@ -19,11 +19,13 @@ import { basename } from 'node:path';
 import { CheckpointError } from '../errors.js';
 import { readFileBytes, writeFileAtomic } from './file-io.js';
 import {
+  BUFFER_DTYPE_BYTES,
   checkTensor,
   decodeFloats,
   DTYPE_BYTES,
   float32Bytes,
   float32ToFloat16,
+  INTEGER_BUFFER,
   isShape,
   numel,
   type DType,
@@ -101,8 +103,11 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsC
   const metadata = parseMetadata(fields[METADATA_KEY], fail);
   const dataLength = bytes.length - LENGTH_BYTES - n;
   const entries: Entry[] = [];
+  const buffers = new Set<string>();
   for (const [name, info] of Object.entries(fields)) {
     if (name === METADATA_KEY) continue;
+    const d = (info as { dtype?: unknown } | null)?.dtype;
+    if (INTEGER_BUFFER.test(name) && typeof d === 'string' && d in BUFFER_DTYPE_BYTES) buffers.add(name);
     entries.push(parseEntry(name, info, dataLength, fail));
   }
   checkTiling(entries, dataLength, fail);
@@ -110,6 +115,7 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsC
   const data = bytes.subarray(LENGTH_BYTES + n);
   const tensors: TensorMap = new Map();
   for (const e of entries) {
+    if (buffers.has(e.name)) continue; // validated for layout, but not a parameter
     tensors.set(e.name, { shape: e.shape, dtype: e.dtype, data: decodeFloats(data.subarray(e.begin, e.end), e.dtype) });
   }
   return { tensors, metadata };
@@ -131,7 +137,8 @@ function parseEntry(name: string, info: unknown, dataLength: number, fail: (r: s
     fail(`tensor "${name}": header entry must be an object with dtype, shape and data_offsets`);
   }
   const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
-  if (dtype !== 'F32' && dtype !== 'F16' && dtype !== 'BF16') {
+  const bufferBytes = INTEGER_BUFFER.test(name) && typeof dtype === 'string' ? BUFFER_DTYPE_BYTES[dtype] : undefined;
+  if (dtype !== 'F32' && dtype !== 'F16' && dtype !== 'BF16' && bufferBytes === undefined) {
     fail(`tensor "${name}" has unsupported dtype ${JSON.stringify(dtype)}; only F32, F16 and BF16 can be loaded`);
   }
   if (!isShape(shape)) {
@@ -145,11 +152,11 @@ function parseEntry(name: string, info: unknown, dataLength: number, fail: (r: s
   if (end > dataLength) {
     fail(`tensor "${name}" has data_offsets [${begin}, ${end}] out of range: the data section has ${dataLength} bytes (truncated file?)`);
   }
-  const expected = numel(shape) * DTYPE_BYTES[dtype];
+  const expected = numel(shape) * (bufferBytes ?? DTYPE_BYTES[dtype as DType]);
   if (end - begin !== expected) {
     fail(`tensor "${name}" occupies ${end - begin} bytes but ${dtype} [${shape.join(', ')}] needs ${expected}`);
   }
-  return { name, dtype, shape, begin, end };
+  return { name, dtype: (bufferBytes === undefined ? dtype : 'F32') as DType, shape, begin, end };
 }
 
 /** The tensors, sorted by offset, must cover [0, dataLength) exactly. Sorts `entries` in place. */

@@ -179,3 +179,13 @@ export function decodeFloats(bytes: Uint8Array, dtype: DType): Float32Array {
       return bfloat16ToFloat32(bytes);
   }
 }
+
+/**
+ * Integer buffers that Hugging Face checkpoints of 2020-2023 store beside the weights
+ * (`embeddings.position_ids`, `embeddings.token_type_ids`): not parameters, so readers skip them
+ * instead of refusing the file for its int64 dtype.
+ */
+export const INTEGER_BUFFER = /(^|\.)embeddings\.(position_ids|token_type_ids)$/;
+
+/** Bytes per element of the integer and bool dtypes such buffers use (safetensors names). */
+export const BUFFER_DTYPE_BYTES: Readonly<Record<string, number>> = { I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
