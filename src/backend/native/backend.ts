@@ -9,13 +9,13 @@
  * (readSync/read/bufferSync), or shared with another tensor by a cpu kernel (Slice returns
  * subarray views; see `noteFallbackOutputs`).
  *
- * The pool may hold as many bytes as the largest live tensor set seen so far (at least
- * TINYBERT_POOL_MB, default 1024): a teacher forward keeps every intermediate until its tidy ends,
- * and recycling all of them made the next forward 25% faster at the same peak RSS (freed memory
- * stays in the process either way, see native/src/addon.cc).
+ * The pool holds at most TINYBERT_POOL_MB (default 1024) MB. A teacher forward keeps every
+ * intermediate until its tidy ends (~7 GB at batch 32 × 128); with a pool that large the next
+ * forward ran ~20% faster on fixed shapes, but with length-bucketed batches buffers of stale
+ * sizes piled up until the process was OOM-killed, so the default stays small.
  */
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { tf } from '../tf.js';
+import type { tf } from '../tf.js';
 
 const DEFAULT_POOL_MB = 1024;
 
@@ -24,15 +24,14 @@ export class NativeBackend extends MathBackendCPU {
   private readonly owned = new WeakSet<Float32Array>();
   private readonly escapedBuffers = new WeakSet<ArrayBufferLike>();
   private pooledBytes = 0;
-  private readonly minPoolBytes: number;
-  private peakLiveBytes = 0;
+  private readonly maxPooledBytes: number;
 
   constructor() {
     super();
     // The CPU backend prints an "install tfjs-node" banner on first write; we are the fast path.
     (this as unknown as { firstUse: boolean }).firstUse = false;
     const mb = Number(process.env.TINYBERT_POOL_MB ?? DEFAULT_POOL_MB);
-    this.minPoolBytes = Number.isFinite(mb) && mb >= 0 ? mb * 2 ** 20 : DEFAULT_POOL_MB * 2 ** 20;
+    this.maxPooledBytes = Number.isFinite(mb) && mb >= 0 ? mb * 2 ** 20 : DEFAULT_POOL_MB * 2 ** 20;
   }
 
   /** A float32 buffer of `n` elements for a kernel output; contents are arbitrary unless `zero`. */
@@ -67,11 +66,7 @@ export class NativeBackend extends MathBackendCPU {
   }
 
   private recycle(values: Float32Array): void {
-    if (this.escapedBuffers.has(values.buffer)) return;
-    // Live bytes just before this dispose: the working set the pool should be able to serve.
-    const live = tf.engine().state.numBytes + values.byteLength;
-    if (live > this.peakLiveBytes) this.peakLiveBytes = live;
-    if (this.pooledBytes + values.byteLength > Math.max(this.minPoolBytes, this.peakLiveBytes)) return;
+    if (this.escapedBuffers.has(values.buffer) || this.pooledBytes + values.byteLength > this.maxPooledBytes) return;
     const list = this.free.get(values.length);
     if (list) list.push(values);
     else this.free.set(values.length, [values]);
