@@ -8,7 +8,7 @@
  *   <output_dir>/<stage>/      checkpoint/ (while running), final/, best/, done.json
  *   <output_dir>/run.json      where each model slot ended up
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../backend/select.js';
 import { tf } from '../backend/tf.js';
@@ -58,6 +58,8 @@ export async function distill(recipe: Recipe, opts: DistillOptions = {}): Promis
   if (existsSync(join(out, 'recipe.yaml')) && !opts.resume && !opts.overwrite) {
     throw new RecipeError(`${out}: holds an earlier run; pass --resume to continue it or --overwrite to start over`);
   }
+  // --overwrite starts clean; only a folder that holds a run (recipe.yaml) is ever removed.
+  if (opts.overwrite && existsSync(join(out, 'recipe.yaml'))) rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   await initBackend(recipe.backend === 'auto' ? undefined : recipe.backend, { quiet: opts.quiet });
   writeTextAtomic(join(out, 'recipe.yaml'), recipeToYaml(recipe));
