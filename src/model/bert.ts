@@ -96,16 +96,22 @@ export class BertModel {
 
     const hiddenStates: Tensor[] = [h];
     const attentionScores: Tensor[] = [];
-    for (let l = 0; l < c.numLayers; l++) {
+    const layer = (l: number, x: Tensor): [Tensor, Tensor] => {
       const pre = `bert.encoder.layer.${l}`;
-      const att = selfAttention(p, `${pre}.attention.self`, c, h, maskAdd, dropout);
-      attentionScores.push(att.scores);
+      const att = selfAttention(p, `${pre}.attention.self`, c, x, maskAdd, dropout);
       const a = drop(linear(p, `${pre}.attention.output.dense`, att.context), c.hiddenDropout);
-      const h1 = layerNorm(p, `${pre}.attention.output.LayerNorm`, tf.add(a, h), c.layerNormEps); // [B, T, C]
+      const h1 = layerNorm(p, `${pre}.attention.output.LayerNorm`, tf.add(a, x), c.layerNormEps); // [B, T, C]
       const inter = activation(c.hiddenAct, linear(p, `${pre}.intermediate.dense`, h1)); // [B, T, F]
       const o = drop(linear(p, `${pre}.output.dense`, inter), c.hiddenDropout); // [B, T, C]
-      h = layerNorm(p, `${pre}.output.LayerNorm`, tf.add(o, h1), c.layerNormEps);
-      hiddenStates.push(h);
+      return [layerNorm(p, `${pre}.output.LayerNorm`, tf.add(o, h1), c.layerNormEps), att.scores];
+    };
+    for (let l = 0; l < c.numLayers; l++) {
+      // Without a gradient to record, each layer's intermediates are freed as soon as it is done:
+      // an eval-mode teacher then holds one layer's activations, not all of them (memory reuse).
+      const [next, scores] = opts.training ? layer(l, h) : tf.tidy(() => layer(l, h));
+      attentionScores.push(scores);
+      hiddenStates.push(next);
+      h = next;
     }
     const cls = h.slice([0, 0, 0], [B, 1, c.hiddenSize]).reshape([B, c.hiddenSize]); // [B, C]
     const pooledOutput = tf.tanh(linear(p, 'bert.pooler.dense', cls)); // [B, C]
