@@ -12,7 +12,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../backend/select.js';
 import { tf } from '../backend/tf.js';
-import { loadModelDir, saveModelDir, weightsPath } from '../checkpoint/model-dir.js';
+import { exportModel } from '../checkpoint/export.js';
+import { loadModelDir, weightsPath } from '../checkpoint/model-dir.js';
 import { RecipeError } from '../errors.js';
 import { recipeToYaml } from '../recipe/load.js';
 import type { Recipe } from '../recipe/schema.js';
@@ -94,13 +95,8 @@ export async function distill(recipe: Recipe, opts: DistillOptions = {}): Promis
   let exported: string | undefined;
   if (student && slots[student]?.dir) {
     exported = join(out, 'export');
-    const { model } = loadModelDir(slots[student].dir!);
-    try {
-      await saveModelDir(model, exported, { vocab: slotVocab(recipe, slots, student) });
-    } finally {
-      model.dispose();
-    }
-    log.write({ event: 'export', slot: student, dir: exported });
+    const r = await exportModel(slots[student].dir!, { out: exported, format: 'safetensors', vocab: slotVocab(recipe, slots, student) });
+    log.write({ event: 'export', slot: student, dir: exported, dropped: r.droppedTensors });
   }
   const models = await compareModels(recipe, slots);
   const seconds = (Date.now() - started) / 1000;
