@@ -66,8 +66,3 @@ export function instantiate(slots: Slots, slot: string, head: HeadSpec | undefin
   if (head) config = { ...config, ...head };
   return { model: createModel(config, seed), extras: new Map(), freshHead: headParams(config).length > 0 };
 }
-
-/** Whether a model's head is a trained task head (warns on the known trap). */
-export function describeHead(m: BertModel): string {
-  return m.config.head === 'classification' ? `${m.config.numLabels}-label classifier` : m.config.head;
-}
