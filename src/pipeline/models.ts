@@ -9,7 +9,6 @@ import { DataError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
 import { readModelConfig, type ModelConfig } from '../model/config.js';
 import { createModel } from '../model/init.js';
-import { headParams } from '../model/params.js';
 import type { Recipe } from '../recipe/schema.js';
 
 export interface SlotState {
@@ -48,8 +47,6 @@ export type HeadSpec = Pick<ModelConfig, 'head' | 'numLabels' | 'labels'>;
 export interface StageModel {
   model: BertModel;
   extras: TensorMap;
-  /** Head parameters that were freshly initialised (the source had no matching head). */
-  freshHead: boolean;
 }
 
 /**
@@ -60,9 +57,9 @@ export function instantiate(slots: Slots, slot: string, head: HeadSpec | undefin
   const s = slots[slot];
   if (s.dir) {
     const loaded = loadModelDir(s.dir, { head, seed, allowMissing: (name) => HEAD_PARAM.test(name) });
-    return { model: loaded.model, extras: loaded.extras, freshHead: loaded.report.initialised.length > 0 };
+    return { model: loaded.model, extras: loaded.extras };
   }
   let config = readModelConfig(s.config!);
   if (head) config = { ...config, ...head };
-  return { model: createModel(config, seed), extras: new Map(), freshHead: headParams(config).length > 0 };
+  return { model: createModel(config, seed), extras: new Map() };
 }

@@ -30,8 +30,6 @@ export interface DistillOptions extends ProgressOptions, Pick<StageOptions, 'onS
   resume?: boolean;
   /** Start over even if the output directory holds an earlier run. */
   overwrite?: boolean;
-  /** Test hook: stop (as if killed) after this many optimizer steps. */
-  stopAfterSteps?: number;
 }
 
 export interface ModelReport {
@@ -82,9 +80,6 @@ export async function distill(recipe: Recipe, opts: DistillOptions = {}): Promis
     }
     const r = await runStage(recipe, i, slots, log, opts);
     results.push(r);
-    if (opts.stopAfterSteps !== undefined && !existsSync(done)) {
-      return { outputDir: out, stages: results, slots: {}, models: [], seconds: (Date.now() - started) / 1000 };
-    }
     slots[slot] = { ...slots[slot], dir: r.output, config: undefined };
   }
   const slotDirs = Object.fromEntries(Object.entries(slots).map(([k, v]) => [k, v.dir]));

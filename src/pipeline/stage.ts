@@ -38,8 +38,6 @@ export interface StageResult {
 
 export interface StageOptions extends ProgressOptions {
   resume?: boolean;
-  /** Test hook: stop (as if killed) after this many optimizer steps of this run. */
-  stopAfterSteps?: number;
   /** Called after every optimizer step (monitoring, memory tests). */
   onStep?: (info: { stage: string; step: number; terms: Record<string, number> }) => void;
 }
@@ -179,14 +177,10 @@ export async function runStage(
     });
 
   const started = Date.now() - state.seconds * 1000;
-  let ranSteps = 0;
   let windowStart = Date.now();
   let windowExamples = 0;
   try {
     while (state.step < total) {
-      if (opts.stopAfterSteps !== undefined && ranSteps >= opts.stopAfterSteps) {
-        return { stage: stage.name, output: ckptDir, steps: state.step, seconds: state.seconds, warnings };
-      }
       let acc: Map<string, Tensor> | undefined;
       let terms: Record<string, number> = {};
       for (let micro = 0; micro < stage.grad_accum; micro++) {
@@ -215,7 +209,6 @@ export async function runStage(
       optimizer.step(acc!, stage.optimizer.lr * multiplier);
       tf.dispose([...acc!.values()]);
       state.step++;
-      ranSteps++;
       state.seconds = (Date.now() - started) / 1000;
       const rate = windowExamples / Math.max(1e-3, (Date.now() - windowStart) / 1000);
       progress.update(state.step, terms, rate, stage.log_every);
