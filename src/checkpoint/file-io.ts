@@ -1,11 +1,11 @@
 /**
  * Node file I/O shared by the weight formats: reading a whole file with errors that name the path,
- * and replacing a file atomically (write a temporary file in the same directory, then rename), so
- * an interrupted export never leaves a half-written checkpoint under the real name.
+ * and replacing a file atomically (the shared mechanism of src/util/fs.ts), so an interrupted export
+ * never leaves a half-written checkpoint under the real name.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { CheckpointError } from '../errors.js';
+import { writeChunksAtomic } from '../util/fs.js';
 
 /**
  * Reads a whole file; a missing file or a directory is a CheckpointError naming the path.
@@ -24,31 +24,11 @@ export function readFileBytes(path: string): Uint8Array {
   }
 }
 
-let tempCounter = 0;
-
-/**
- * Writes the chunks to `path` atomically: the data goes to `.<name>.<pid>.<n>.tmp` beside it,
- * is flushed to disk, then renamed over `path` (rename within a directory is atomic on POSIX and
- * replaces the target on Windows too). Chunks are written one by one, never concatenated, so a
- * large model needs no second copy in memory.
- */
+/** Writes the chunks to `path` atomically (src/util/fs.ts); failures name the weights file. */
 export function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${tempCounter++}.tmp`);
-  let fd: number | undefined;
   try {
-    fd = openSync(temp, 'wx');
-    for (const chunk of chunks) {
-      let done = 0;
-      while (done < chunk.length) done += writeSync(fd, chunk, done, chunk.length - done);
-    }
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(temp, path);
+    writeChunksAtomic(path, chunks);
   } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(temp, { force: true });
-    if (e instanceof CheckpointError) throw e;
     throw new CheckpointError(`${path}: cannot write weights file (${(e as Error).message})`);
   }
 }

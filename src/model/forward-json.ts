@@ -7,7 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { tf, type Tensor } from '../backend/tf.js';
+import { loadModelDir } from '../checkpoint/model-dir.js';
 import { DataError } from '../errors.js';
+import { writeTextAtomic } from '../util/fs.js';
 import type { BertModel } from './bert.js';
 
 const idRows = z.array(z.array(z.number().int().min(0)).min(1)).min(1);
@@ -83,8 +85,6 @@ export function recordToJson(rec: Record<string, unknown>): string {
 
 /** `tinybert forward`: loads a model directory, runs the JSON batch, writes the record atomically. */
 export async function forwardFile(dir: string, inputs: string, out: string): Promise<Record<string, TensorJson>> {
-  const { loadModelDir } = await import('../checkpoint/model-dir.js');
-  const { writeTextAtomic } = await import('../util/fs.js');
   const batch = readBatchJson(inputs);
   const { model } = loadModelDir(dir);
   try {
