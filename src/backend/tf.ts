@@ -6,11 +6,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs';
+import { registerCpuSegmentSum } from './cpu-segment-sum.js';
 
 // The CPU backend prints a multi-line "install tfjs-node" banner on first use; backend selection
 // prints its own one-line report instead.
 const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
 if (cpu) cpu.firstUse = false;
+registerCpuSegmentSum();
 
 export { tf };
 export type Tensor = tf.Tensor;

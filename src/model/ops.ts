@@ -72,7 +72,6 @@ export function embeddingLookup(table: tf.Variable, ids: Tensor, padId: number |
     return {
       value: tf.gather(w, ids), // [B, T, C]
       gradFunc: (dy: Tensor) => {
-        if (tf.getBackend() === 'cpu') return scatterRows(dy, ids, padId, w.shape as [number, number]);
         const keep = tf.notEqual(ids, padId).cast('float32').expandDims(-1); // [B, T, 1]
         const flat = tf.mul(dy, keep).reshape([-1, w.shape[1]!]); // [B·T, C]
         return tf.unsortedSegmentSum(flat, ids.reshape([-1]) as tf.Tensor1D, w.shape[0]!); // [V, C]
@@ -80,22 +79,4 @@ export function embeddingLookup(table: tf.Variable, ids: Tensor, padId: number |
     };
   });
   return lookup(table) as Tensor;
-}
-
-/**
- * dW[id] += dy[b, t] for every non-padding token, in plain JS. The CPU backend's UnsortedSegmentSum
- * compares every row with every segment (O(B·T·V·C)): ~25 s for a 21128-word vocabulary.
- */
-function scatterRows(dy: Tensor, ids: Tensor, padId: number, [V, C]: [number, number]): Tensor {
-  const g = dy.dataSync(); // [B·T·C]
-  const idv = ids.dataSync(); // [B·T]
-  const out = new Float32Array(V * C);
-  for (let n = 0; n < idv.length; n++) {
-    const id = idv[n];
-    if (id === padId) continue;
-    const src = n * C;
-    const dst = id * C;
-    for (let c = 0; c < C; c++) out[dst + c] += g[src + c];
-  }
-  return tf.tensor2d(out, [V, C]);
 }
