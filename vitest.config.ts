@@ -9,6 +9,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    globalSetup: ['test/helpers/global-setup.ts'],
     reporters: ['default'],
     projects: [
       { extends: true, test: { name: 'default', include: ['test/**/*.test.ts'] } },

@@ -2,11 +2,11 @@
  * The built `tinybert` binary end to end: forward output diffable against the reference dumps,
  * create + inspect, and user mistakes ending with one line on stderr, exit 1, no stack trace.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectClose } from '../helpers/close.js';
 import { describeGolden, GOLDEN, golden, ROOT, type TensorJson } from '../helpers/shared.js';
 
@@ -25,10 +25,6 @@ function expectUserError(r: { code: number; stderr: string }, message: RegExp): 
   expect(lines[0]).toMatch(message);
   expect(r.stderr).not.toMatch(/\n\s+at /);
 }
-
-beforeAll(() => {
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
-}, 180_000);
 
 describe('tinybert CLI', () => {
   it('create then inspect a NEZHA model from a shipped config', () => {
