@@ -9,16 +9,10 @@
 import { z } from 'zod';
 import { tf, type Tensor } from '../../backend/tf.js';
 import { globalClipFactor } from '../gradients.js';
-import { MomentOptimizer, weightDecayFields } from './base.js';
+import { MomentOptimizer, adamOptionFields } from './base.js';
 
 export const adamwOptionsSchema = z
-  .object({
-    b1: z.number().min(0).lt(1).default(0.9).describe('first-moment decay'),
-    b2: z.number().min(0).lt(1).default(0.999).describe('second-moment decay'),
-    eps: z.number().positive().default(1e-8).describe('added to the bias-corrected sqrt(v) (torch default 1e-8)'),
-    max_grad_norm: z.number().default(1.0).describe('global gradient-norm clipping threshold; <= 0 disables'),
-    ...weightDecayFields,
-  })
+  .object(adamOptionFields({ default: 1e-8, describe: 'added to the bias-corrected sqrt(v) (torch default 1e-8)' }, 'global'))
   .strict();
 export type AdamWOptions = z.infer<typeof adamwOptionsSchema>;
 

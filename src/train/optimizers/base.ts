@@ -55,6 +55,20 @@ export const weightDecayFields = {
     .describe('parameters whose name contains any of these substrings get no decay (reference: bias, LayerNorm)'),
 };
 
+/**
+ * The option fields every Adam-family optimizer shares; only the epsilon default and the clipping
+ * rule (per tensor or global) differ between them.
+ */
+export function adamOptionFields(eps: { default: number; describe: string }, clipping: string) {
+  return {
+    b1: z.number().min(0).lt(1).default(0.9).describe('first-moment decay (reference 0.9)'),
+    b2: z.number().min(0).lt(1).default(0.999).describe('second-moment decay (reference 0.999)'),
+    eps: z.number().positive().default(eps.default).describe(eps.describe),
+    max_grad_norm: z.number().default(1.0).describe(`${clipping} gradient-norm clipping threshold (reference 1.0); <= 0 disables`),
+    ...weightDecayFields,
+  };
+}
+
 /** The reference rule: decay unless the name contains one of the `noDecay` substrings. */
 export function decays(name: string, noDecay: readonly string[]): boolean {
   return !noDecay.some((s) => name.includes(s));

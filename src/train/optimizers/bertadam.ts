@@ -15,19 +15,10 @@
  */
 import { z } from 'zod';
 import { tf, type Tensor } from '../../backend/tf.js';
-import { MomentOptimizer, l2, weightDecayFields } from './base.js';
+import { MomentOptimizer, adamOptionFields, l2 } from './base.js';
 
 export const bertAdamOptionsSchema = z
-  .object({
-    b1: z.number().min(0).lt(1).default(0.9).describe('first-moment decay (reference 0.9)'),
-    b2: z.number().min(0).lt(1).default(0.999).describe('second-moment decay (reference 0.999)'),
-    eps: z.number().positive().default(1e-6).describe('added to sqrt(v), outside the root (reference 1e-6)'),
-    max_grad_norm: z
-      .number()
-      .default(1.0)
-      .describe('per-tensor gradient clipping threshold (reference 1.0); <= 0 disables'),
-    ...weightDecayFields,
-  })
+  .object(adamOptionFields({ default: 1e-6, describe: 'added to sqrt(v), outside the root (reference 1e-6)' }, 'per-tensor'))
   .strict();
 export type BertAdamOptions = z.infer<typeof bertAdamOptionsSchema>;
 

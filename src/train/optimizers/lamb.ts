@@ -12,16 +12,10 @@
 import { z } from 'zod';
 import { tf, type Tensor } from '../../backend/tf.js';
 import { globalClipFactor } from '../gradients.js';
-import { MomentOptimizer, l2, weightDecayFields } from './base.js';
+import { MomentOptimizer, adamOptionFields, l2 } from './base.js';
 
 export const lambOptionsSchema = z
-  .object({
-    b1: z.number().min(0).lt(1).default(0.9).describe('first-moment decay'),
-    b2: z.number().min(0).lt(1).default(0.999).describe('second-moment decay'),
-    eps: z.number().positive().default(1e-6).describe('added to sqrt of the bias-corrected v'),
-    max_grad_norm: z.number().default(1.0).describe('global gradient-norm clipping threshold; <= 0 disables'),
-    ...weightDecayFields,
-  })
+  .object(adamOptionFields({ default: 1e-6, describe: 'added to sqrt of the bias-corrected v' }, 'global'))
   .strict();
 export type LambOptions = z.infer<typeof lambOptionsSchema>;
 
