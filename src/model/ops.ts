@@ -2,6 +2,7 @@
  * Small building blocks shared by the encoder: linear, LayerNorm, activations, seeded dropout and
  * an embedding lookup whose padding row receives no gradient (PyTorch `padding_idx`).
  */
+import { dropout } from '../backend/dropout.js';
 import { tf, type Tensor } from '../backend/tf.js';
 import type { ModelConfig } from './config.js';
 
@@ -49,7 +50,8 @@ export function activation(name: ModelConfig['hiddenAct'], x: Tensor): Tensor {
 
 /**
  * Seeded dropout source: every call site draws the next seed, so a forward pass with the same
- * base seed drops the same units (needed for bit-identical resumed runs).
+ * base seed drops the same units on every backend (needed for bit-identical resumed runs; the
+ * masks come from the counter-based TinybertDropoutMask kernel, see backend/dropout.ts).
  */
 export class DropoutRng {
   private counter = 0;
@@ -57,7 +59,7 @@ export class DropoutRng {
   apply(x: Tensor, rate: number): Tensor {
     if (rate <= 0) return x;
     const s = (Math.imul(this.seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(++this.counter, 0xc2b2ae35)) >>> 0;
-    return tf.dropout(x, rate, undefined, s);
+    return dropout(x, rate, s);
   }
 }
 

@@ -1,7 +1,7 @@
 /** The native dropout mask: same bits as the reference cpu kernel, right keep rate and scale, gradient. */
 import { expect, it } from 'vitest';
 import { tf } from '../../src/backend/tf.js';
-import { dropout, dropoutMask } from '../../src/backend/native/index.js';
+import { dropout, dropoutMask } from '../../src/backend/dropout.js';
 import { describeNative, expectParity, rand, withGrads } from './parity.js';
 
 describeNative('native dropout mask', () => {

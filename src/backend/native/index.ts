@@ -6,4 +6,3 @@
 export { registerNativeBackend, nativeKernelConfigs, threadCount, nativeThreads, NATIVE_BACKEND } from './register.js';
 export { startKernelProfile, stopKernelProfile, type KernelStat } from './profile.js';
 export { loadAddon, addonLoadError, type NativeAddon } from './addon.js';
-export { dropout, dropoutMask, registerDropoutMaskKernels } from './dropout.js';

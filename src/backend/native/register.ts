@@ -22,7 +22,6 @@ import { transposeConfig } from './kernels/Transpose.js';
 import { unaryConfigs } from './kernels/unary.js';
 import { unsortedSegmentSumConfig } from './kernels/UnsortedSegmentSum.js';
 import { wrapKernel } from './profile.js';
-import { registerDropoutMaskKernels } from './dropout.js';
 import { noteCpuKernelRun, setAddon } from './util.js';
 
 export const NATIVE_BACKEND = 'native';
@@ -66,7 +65,6 @@ export function registerNativeBackend(): string | undefined {
   const threads = threadCount();
   const blasThreaded = process.env.TINYBERT_BLAS_THREADING === 'openblas';
   addon.setThreads(threads, blasThreaded ? threads : 1);
-  registerDropoutMaskKernels();
   const own = new Set(nativeKernelConfigs.map((k) => k.kernelName));
   for (const k of tf.getKernelsForBackend('cpu')) {
     if (own.has(k.kernelName)) continue;
