@@ -147,6 +147,35 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// layerNorm(x, gamma, beta, y, mean, rstd, rows, cols, eps)
+Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
+  tb::layer_norm(f32(info[0], "x"), f32(info[1], "gamma"), f32(info[2], "beta"), out_f32(info[3], "y"),
+                 out_f32(info[4], "mean"), out_f32(info[5], "rstd"), num(info[6]), num(info[7]),
+                 info[8].As<Napi::Number>().FloatValue());
+  return info.Env().Undefined();
+}
+
+// layerNormGrad(dy, x, gamma, mean, rstd, dx, dgamma, dbeta, rows, cols)
+Napi::Value LayerNormGrad(const Napi::CallbackInfo& info) {
+  tb::layer_norm_grad(f32(info[0], "dy"), f32(info[1], "x"), f32(info[2], "gamma"), f32(info[3], "mean"),
+                      f32(info[4], "rstd"), out_f32(info[5], "dx"), out_f32(info[6], "dgamma"),
+                      out_f32(info[7], "dbeta"), num(info[8]), num(info[9]));
+  return info.Env().Undefined();
+}
+
+// gelu(x, y) and geluGrad(dy, x, dx)
+Napi::Value Gelu(const Napi::CallbackInfo& info) {
+  View x = view(info[0], "x");
+  tb::gelu(f32(info[0], "x"), out_f32(info[1], "y"), (int64_t)x.length);
+  return info.Env().Undefined();
+}
+
+Napi::Value GeluGrad(const Napi::CallbackInfo& info) {
+  View x = view(info[1], "x");
+  tb::gelu_grad(f32(info[0], "dy"), f32(info[1], "x"), out_f32(info[2], "dx"), (int64_t)x.length);
+  return info.Env().Undefined();
+}
+
 // transpose(x, out, shape[], perm[]) for any typed array of matching element type
 Napi::Value Transpose(const Napi::CallbackInfo& info) {
   View x = view(info[0], "x"), o = out_view(info[1], "out");
@@ -227,6 +256,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("transpose", Napi::Function::New(env, Transpose));
+  exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));
+  exports.Set("layerNormGrad", Napi::Function::New(env, LayerNormGrad));
+  exports.Set("gelu", Napi::Function::New(env, Gelu));
+  exports.Set("geluGrad", Napi::Function::New(env, GeluGrad));
   exports.Set("gather", Napi::Function::New(env, Gather));
   exports.Set("segmentSum", Napi::Function::New(env, SegmentSum));
   exports.Set("select", Napi::Function::New(env, Select));

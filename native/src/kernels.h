@@ -34,6 +34,17 @@ void reduce(int op, const float* x, float* out, int64_t outer, int64_t r, int64_
 // Row-wise softmax over the last axis of [rows, cols].
 void softmax(const float* x, float* out, int64_t rows, int64_t cols);
 
+// Fused ops (fused.cc). LayerNorm over the last axis of [rows, cols]: y = (x - mean) rstd gamma + beta,
+// rstd = 1 / sqrt(biased variance + eps); mean and rstd [rows] are kept for the gradient.
+void layer_norm(const float* x, const float* gamma, const float* beta, float* y, float* mean, float* rstd,
+                int64_t rows, int64_t cols, float eps);
+// dx [rows, cols], dgamma and dbeta [cols] (overwritten) from dy and the forward's x, mean, rstd.
+void layer_norm_grad(const float* dy, const float* x, const float* gamma, const float* mean, const float* rstd,
+                     float* dx, float* dgamma, float* dbeta, int64_t rows, int64_t cols);
+// Exact GELU x·½(1 + erf(x/√2)) and its gradient dy·(Φ(x) + x·φ(x)).
+void gelu(const float* x, float* y, int64_t n);
+void gelu_grad(const float* dy, const float* x, float* dx, int64_t n);
+
 // Element-size-generic permutation of an ndim tensor.
 void transpose(const void* x, void* out, int elemBytes, int ndim, const int64_t* shape, const int* perm);
 // x [outer, axis, inner] -> out [outer, n, inner] (indices already validated).
@@ -49,5 +60,6 @@ void select(const uint8_t* cond, const float* a, const float* b, float* out, int
 // thread split (and the JavaScript reference in src/backend/native/kernels/DropoutMask.ts) gives
 // the same mask.
 void dropout_mask(float* out, int64_t n, uint32_t seed, float rate, float scale);
+
 
 }  // namespace tb

@@ -3,6 +3,7 @@
  * an embedding lookup whose padding row receives no gradient (PyTorch `padding_idx`).
  */
 import { dropout } from '../backend/dropout.js';
+import { fusedGelu, fusedLayerNorm, fusedOpsOn } from '../backend/fused-ops.js';
 import { tf, type Tensor } from '../backend/tf.js';
 import type { ModelConfig } from './config.js';
 
@@ -24,12 +25,19 @@ export function linear(params: Params, prefix: string, x: Tensor): Tensor {
   return y.reshape([...shape.slice(0, -1), w.shape[0]]);
 }
 
-/** Reference LayerNorm: (x - mean) / sqrt(biased var + eps) * w + b over the last axis. */
+/** LayerNorm (x - mean) / sqrt(biased var + eps) * w + b over the last axis; fused where the backend has the kernel. */
 export function layerNorm(params: Params, prefix: string, x: Tensor, eps: number): Tensor {
+  const gamma = param(params, `${prefix}.weight`);
+  const beta = param(params, `${prefix}.bias`);
+  return fusedOpsOn() ? fusedLayerNorm(x, gamma, beta, eps) : layerNormReference(x, gamma, beta, eps);
+}
+
+/** The composed-op LayerNorm: what backends without the fused kernel run, and the fused one's reference. */
+export function layerNormReference(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): Tensor {
   const axis = x.rank - 1;
   const { mean, variance } = tf.moments(x, axis, true);
   const normed = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps)));
-  return tf.add(tf.mul(normed, param(params, `${prefix}.weight`)), param(params, `${prefix}.bias`));
+  return tf.add(tf.mul(normed, gamma), beta);
 }
 
 const SQRT_HALF = Math.SQRT1_2;
@@ -38,7 +46,7 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 export function activation(name: ModelConfig['hiddenAct'], x: Tensor): Tensor {
   switch (name) {
     case 'gelu': // exact erf form, as the references: x · ½(1 + erf(x/√2))
-      return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, SQRT_HALF)), 1));
+      return fusedOpsOn() ? fusedGelu(x) : geluReference(x);
     case 'gelu_new': // tanh approximation (Hendrycks & Gimpel 2016, eq. 2)
       return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), SQRT_2_OVER_PI)), 1));
     case 'relu':
@@ -46,6 +54,11 @@ export function activation(name: ModelConfig['hiddenAct'], x: Tensor): Tensor {
     case 'tanh':
       return tf.tanh(x);
   }
+}
+
+/** The composed-op exact GELU (reference of the fused kernel). */
+export function geluReference(x: Tensor): Tensor {
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, SQRT_HALF)), 1));
 }
 
 /**

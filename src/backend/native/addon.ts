@@ -23,6 +23,12 @@ export interface NativeAddon {
   /** x viewed as [outer, r, inner], reduced over r. */
   reduce(op: number, x: Float32Array, out: Float32Array, outer: number, r: number, inner: number): void;
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /** LayerNorm over the last axis of [rows, cols]; mean and rstd [rows] kept for the gradient. */
+  layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, cols: number, eps: number): void;
+  layerNormGrad(dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, rows: number, cols: number): void;
+  /** Exact (erf) GELU and its gradient. */
+  gelu(x: Float32Array, y: Float32Array): void;
+  geluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
   transpose(x: ArrayBufferView, out: ArrayBufferView, shape: number[], perm: number[]): void;
   /** x [outer, axis, inner] gathered by (validated) indices into out [outer, n, inner]. */
   gather(x: ArrayBufferView, indices: Int32Array, out: ArrayBufferView, outer: number, axis: number, inner: number): void;

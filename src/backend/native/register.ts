@@ -13,6 +13,7 @@ import { batchMatMulConfig } from './kernels/BatchMatMul.js';
 import { binaryConfigs } from './kernels/binary.js';
 import { compareConfigs } from './kernels/compare.js';
 import { dropoutMaskConfig } from './kernels/DropoutMask.js';
+import { fusedConfigs } from './kernels/fused.js';
 import { fusedMatMulConfig } from './kernels/FusedMatMul.js';
 import { gatherV2Config } from './kernels/GatherV2.js';
 import { reduceConfigs } from './kernels/reduce.js';
@@ -41,6 +42,7 @@ export const nativeKernelConfigs: tf.KernelConfig[] = [
   unsortedSegmentSumConfig,
   selectConfig,
   dropoutMaskConfig,
+  ...fusedConfigs,
 ];
 
 /** Threads from TINYBERT_THREADS, else the number of cores. */
