@@ -219,6 +219,39 @@ Napi::Value DropoutMask(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// adamUpdate(p, g, m, v, pOut, mOut, vOut, {rule, gradScale, maxNorm, b1, b2, eps, lr, weightDecay,
+// decay, decayMul, sqrtBc2, stepSize, bc1, bc2}): one optimizer step (kernels.h AdamParams).
+Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
+  View p = view(info[0], "p");
+  Napi::Object o = info[7].As<Napi::Object>();
+  auto f = [&](const char* key) { return o.Get(key).As<Napi::Number>().FloatValue(); };
+  tb::AdamParams a;
+  a.rule = o.Get("rule").As<Napi::Number>().Int32Value();
+  a.grad_scale = f("gradScale");
+  a.max_norm = f("maxNorm");
+  a.b1 = f("b1");
+  a.one_minus_b1 = f("oneMinusB1");
+  a.b2 = f("b2");
+  a.one_minus_b2 = f("oneMinusB2");
+  a.eps = f("eps");
+  a.lr = f("lr");
+  a.weight_decay = f("weightDecay");
+  a.decay = o.Get("decay").ToBoolean();
+  a.decay_mul = f("decayMul");
+  a.sqrt_bc2 = f("sqrtBc2");
+  a.step_size = f("stepSize");
+  a.bc1 = f("bc1");
+  a.bc2 = f("bc2");
+  const float* in[4] = {f32(info[0], "p"), f32(info[1], "g"), f32(info[2], "m"), f32(info[3], "v")};
+  float* out[3] = {out_f32(info[4], "pOut"), out_f32(info[5], "mOut"), out_f32(info[6], "vOut")};
+  for (int i = 1; i < 7; i++) {
+    if (view(info[i], "adamUpdate array").length != p.length)
+      throw Napi::RangeError::New(info.Env(), "tinybert native: adamUpdate arrays must have the same length");
+  }
+  tb::adam_update(a, in[0], in[1], in[2], in[3], out[0], out[1], out[2], (int64_t)p.length);
+  return info.Env().Undefined();
+}
+
 // setThreads(n): our pool and OpenBLAS's. blasThreads > 1 lets OpenBLAS thread each GEMM itself.
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   const int n = (int)num(info[0]);
@@ -264,6 +297,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("segmentSum", Napi::Function::New(env, SegmentSum));
   exports.Set("select", Napi::Function::New(env, Select));
   exports.Set("dropoutMask", Napi::Function::New(env, DropoutMask));
+  exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("blasConfig", Napi::Function::New(env, BlasConfig));

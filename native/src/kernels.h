@@ -61,5 +61,22 @@ void select(const uint8_t* cond, const float* a, const float* b, float* out, int
 // the same mask.
 void dropout_mask(float* out, int64_t n, uint32_t seed, float rate, float scale);
 
+// One Adam-family optimizer step of one parameter tensor (optim.cc; the formulas are those of
+// src/train/optimizers/{bertadam,adamw,lamb}.ts). Scalars are float32, derived by the caller.
+enum AdamRule { kBertAdam, kAdamW, kLamb };
+struct AdamParams {
+  int rule;
+  float grad_scale;  // every gradient times this first (global-norm clipping); 1 = none
+  float max_norm;    // > 0: then clipped per tensor, g * min(1, max_norm / (||g|| + 1e-6))
+  float b1, one_minus_b1, b2, one_minus_b2, eps, lr, weight_decay;
+  bool decay;        // in the weight-decay group (LAMB: also the trust-ratio group)
+  float decay_mul;   // AdamW: 1 - lr * weight_decay
+  float sqrt_bc2;    // AdamW: sqrt(1 - b2^t)
+  float step_size;   // AdamW: lr / (1 - b1^t)
+  float bc1, bc2;    // LAMB: 1 - b1^t, 1 - b2^t
+};
+// p, g, m, v [n] -> p_out, m_out, v_out [n] (caller-allocated, not aliasing the inputs).
+void adam_update(const AdamParams& a, const float* p, const float* g, const float* m, const float* v, float* p_out,
+                 float* m_out, float* v_out, int64_t n);
 
 }  // namespace tb

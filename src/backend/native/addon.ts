@@ -37,10 +37,35 @@ export interface NativeAddon {
   select(cond: Uint8Array, a: Float32Array, b: Float32Array, out: Float32Array, rowLen: number): void;
   /** Dropout keep-mask (see kernels/DropoutMask.ts): `scale` where uniform(seed, i) >= rate, else 0. */
   dropoutMask(out: Float32Array, seed: number, rate: number, scale: number): void;
+  /** One optimizer step of one tensor into pOut, mOut, vOut (kernels/AdamUpdate.ts). */
+  adamUpdate(
+    p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
+    pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, params: AdamParams,
+  ): void;
   /** Our pool's size; `blasThreads` > 1 lets OpenBLAS thread each GEMM itself instead. */
   setThreads(n: number, blasThreads?: number): void;
   threads(): number;
   blasConfig(): string;
+}
+
+/** native/src/kernels.h `AdamParams`: the scalars of one optimizer step (rounded to float32 there). */
+export interface AdamParams {
+  rule: number;
+  gradScale: number;
+  maxNorm: number;
+  b1: number;
+  oneMinusB1: number;
+  b2: number;
+  oneMinusB2: number;
+  eps: number;
+  lr: number;
+  weightDecay: number;
+  decay: boolean;
+  decayMul: number;
+  sqrtBc2: number;
+  stepSize: number;
+  bc1: number;
+  bc2: number;
 }
 
 /** Operation codes shared with native/src/kernels.h. */
@@ -51,6 +76,7 @@ export const UnaryOp = {
   Reciprocal: 11, Step: 12, Log1p: 13, Expm1: 14, Elu: 15, LeakyRelu: 16, Softplus: 17, Relu6: 18, Copy: 19,
 } as const;
 export const ReduceOp = { Sum: 0, Mean: 1, Max: 2, Min: 3, Prod: 4 } as const;
+export const AdamRule = { bertadam: 0, adamw: 1, lamb: 2 } as const;
 
 const ADDON_FILE = join('native', 'build', 'Release', 'tinybert_native.node');
 

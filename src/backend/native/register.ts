@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { tf } from '../tf.js';
 import { loadAddon } from './addon.js';
 import { NativeBackend } from './backend.js';
+import { adamUpdateConfig } from './kernels/AdamUpdate.js';
 import { addNConfig } from './kernels/AddN.js';
 import { batchMatMulConfig } from './kernels/BatchMatMul.js';
 import { binaryConfigs } from './kernels/binary.js';
@@ -43,6 +44,7 @@ export const nativeKernelConfigs: tf.KernelConfig[] = [
   selectConfig,
   dropoutMaskConfig,
   ...fusedConfigs,
+  adamUpdateConfig,
 ];
 
 /** Threads from TINYBERT_THREADS, else the number of cores. */

@@ -49,4 +49,10 @@ export class AdamW extends MomentOptimizer {
     s.v.assign(v);
     p.assign(tf.sub(decayed, tf.mul(tf.div(m, denom), lr / bc1)));
   }
+
+  protected fusedAttrs(lr: number, t: number, decay: boolean) {
+    const { b1, b2, eps, weight_decay } = this.options;
+    // Clipping is global here: `step` passes the factor as gradScale.
+    return { rule: 'adamw' as const, b1, b2, eps, lr, t, decay, weightDecay: weight_decay, maxNorm: 0 };
+  }
 }

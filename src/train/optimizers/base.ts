@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { tf, type Tensor } from '../../backend/tf.js';
 import { CheckpointError, ShapeError } from '../../errors.js';
+import { fusedAdamUpdate, type AdamUpdateAttrs } from './adam-update.js';
 
 /** A tensor as checkpoints hold it. */
 export interface SavedTensor {
@@ -80,7 +81,10 @@ interface Slots {
   v: tf.Variable;
 }
 
-/** Shared machinery; subclasses implement `update` for one parameter (called inside tf.tidy). */
+/**
+ * Shared machinery; subclasses implement `update` for one parameter with tfjs ops (called inside
+ * tf.tidy; the reference) and `fusedAttrs`, the same step as one fused kernel call.
+ */
 export abstract class MomentOptimizer implements Optimizer {
   abstract readonly name: string;
   private steps = 0;
@@ -102,6 +106,12 @@ export abstract class MomentOptimizer implements Optimizer {
    */
   protected abstract update(p: tf.Variable, g: Tensor, s: Slots, lr: number, t: number, decay: boolean): void;
 
+  /**
+   * The same update as attributes of the fused kernel (adam-update.ts), used instead of `update`
+   * when the backend has that kernel; `gradScale` is filled in by `step`.
+   */
+  protected abstract fusedAttrs(lr: number, t: number, decay: boolean): Omit<AdamUpdateAttrs, 'gradScale'>;
+
   /** Factor applied to every gradient of one step (global-norm clipping); 1 = none. */
   protected gradScale(_grads: ReadonlyMap<string, Tensor>): number {
     return 1;
@@ -121,7 +131,14 @@ export abstract class MomentOptimizer implements Optimizer {
       }
       const t = (this.paramSteps.get(name) ?? 0) + 1;
       const s = this.slotsOf(name, p);
-      tf.tidy(() => this.update(p, scale === 1 ? g : tf.mul(g, scale), s, lr, t, decays(name, this.noDecay)));
+      const decay = decays(name, this.noDecay);
+      tf.tidy(() => {
+        const fused = fusedAdamUpdate(p, g, s.m, s.v, { ...this.fusedAttrs(lr, t, decay), gradScale: scale });
+        if (!fused) return this.update(p, scale === 1 ? g : tf.mul(g, scale), s, lr, t, decay);
+        p.assign(fused[0]!);
+        s.m.assign(fused[1]!);
+        s.v.assign(fused[2]!);
+      });
       this.paramSteps.set(name, t);
     }
     this.steps++;

@@ -56,4 +56,9 @@ export class BertAdam extends MomentOptimizer {
     s.v.assign(v);
     p.assign(tf.sub(p, tf.mul(u, lr)));
   }
+
+  protected fusedAttrs(lr: number, t: number, decay: boolean) {
+    const { b1, b2, eps, max_grad_norm, weight_decay } = this.options;
+    return { rule: 'bertadam' as const, b1, b2, eps, lr, t, decay, weightDecay: weight_decay, maxNorm: max_grad_norm };
+  }
 }

@@ -60,4 +60,10 @@ export class Lamb extends MomentOptimizer {
     s.v.assign(v);
     p.assign(tf.sub(p, step));
   }
+
+  protected fusedAttrs(lr: number, t: number, decay: boolean) {
+    const { b1, b2, eps, weight_decay } = this.options;
+    // Clipping is global here: `step` passes the factor as gradScale.
+    return { rule: 'lamb' as const, b1, b2, eps, lr, t, decay, weightDecay: weight_decay, maxNorm: 0 };
+  }
 }
