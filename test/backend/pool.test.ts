@@ -1,6 +1,7 @@
 /** The native backend's output-buffer pool never hands out memory another tensor or the user holds. */
 import { expect, it } from 'vitest';
 import { tf } from '../../src/backend/tf.js';
+import { NativeBackend } from '../../src/backend/native/backend.js';
 import { describeNative, rand } from './parity.js';
 
 describeNative('native buffer pool', () => {
@@ -44,5 +45,23 @@ describeNative('native buffer pool', () => {
     const s = tf.unsortedSegmentSum(tf.ones([2, 3]), tf.tensor1d([0, 0], 'int32'), 4);
     expect(Array.from(s.dataSync())).toEqual([2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     s.dispose();
+  });
+
+  it('over its cap the pool drops the buffers returned longest ago, whatever their length', () => {
+    const backend = new NativeBackend();
+    backend.maxPooledBytes = 3 * 400;
+    const [a, b, c, d] = [100, 50, 100, 100].map((n) => backend.allocFloat32(n)); // 400 or 200 bytes
+    const giveBack = (v: Float32Array) => backend.disposeData(backend.makeTensorInfo([v.length], 'float32', v).dataId);
+    for (const v of [a!, b!, c!]) giveBack(v);
+    expect(backend.pooledByteCount).toBe(1000);
+    giveBack(d!); // needs 400 more: the oldest (a) goes; b, although smaller, stays
+    expect(backend.pooledByteCount).toBe(1000);
+    expect(backend.allocFloat32(50)).toBe(b);
+    const reused = [backend.allocFloat32(100), backend.allocFloat32(100)];
+    expect(new Set(reused)).toEqual(new Set([c, d]));
+    expect(backend.pooledByteCount).toBe(0);
+    expect(backend.allocFloat32(100)).not.toBe(a); // a was dropped: a fresh array
+    giveBack(backend.allocFloat32(400)); // larger than the cap: not pooled at all
+    expect(backend.pooledByteCount).toBe(0);
   });
 });
