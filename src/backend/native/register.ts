@@ -14,6 +14,7 @@ import { batchMatMulConfig } from './kernels/BatchMatMul.js';
 import { binaryConfigs } from './kernels/binary.js';
 import { compareConfigs } from './kernels/compare.js';
 import { dropoutMaskConfig } from './kernels/DropoutMask.js';
+import { fillConfigs } from './kernels/fill.js';
 import { fusedConfigs } from './kernels/fused.js';
 import { fusedMatMulConfig } from './kernels/FusedMatMul.js';
 import { gatherV2Config } from './kernels/GatherV2.js';
@@ -44,6 +45,7 @@ export const nativeKernelConfigs: tf.KernelConfig[] = [
   selectConfig,
   dropoutMaskConfig,
   ...fusedConfigs,
+  ...fillConfigs,
   adamUpdateConfig,
 ];
 
