@@ -246,37 +246,48 @@ if (!flags['no-data'] && existsSync(VOCAB)) {
 }
 
 if (flags['memory-steps']) {
-  // Leak check on a small pair (same code paths, shapes that make 1,000 steps quick).
+  // Leak check on a small pair (same code paths, shapes that make 1,000 steps quick): once on a
+  // fixed batch, once cycling through four sequence lengths as length-bucketed batches do.
   const n = Number(flags['memory-steps']);
   const small = new DistillBench({
     batch: 8, seq: 32, vocab: 2000, teacherLayers: 4, teacherHidden: 128, teacherHeads: 4, teacherFfn: 512, maxRel: 16,
     studentLayers: 2, studentHidden: 64, studentHeads: 4, studentFfn: 256,
   });
-  const sb = small.makeBatch();
   const kind = kinds[0] ?? 'intermediate';
-  for (let i = 0; i < 5; i++) small.step(kind, sb);
-  const start = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, rss: rssMb() };
-  const samples: { step: number; tensors: number; rss_mb: number }[] = [];
-  const t0 = performance.now();
-  for (let i = 1; i <= n; i++) {
-    small.step(kind, sb);
-    if (i % Math.max(1, Math.floor(n / 10)) === 0) samples.push({ step: i, tensors: tf.memory().numTensors, rss_mb: rssMb() });
+  const pooledMb = (): number | null => {
+    const b = tf.backend() as unknown as { pooledByteCount?: number };
+    return b.pooledByteCount === undefined ? null : round(b.pooledByteCount / 2 ** 20, 1);
+  };
+  for (const [layout, lengths] of [['fixed', [32]], ['bucketed', [32, 24, 16, 8]]] as const) {
+    const batches = lengths.map((len, i) => small.makeBatch(8, len, i));
+    for (let i = 0; i < 5 * batches.length; i++) small.step(kind, batches[i % batches.length]!);
+    const start = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, rss: rssMb(), pooled: pooledMb() };
+    const samples: { step: number; tensors: number; rss_mb: number; pooled_mb: number | null }[] = [];
+    const t0 = performance.now();
+    for (let i = 1; i <= n; i++) {
+      small.step(kind, batches[i % batches.length]!);
+      if (i % Math.max(1, Math.floor(n / 10)) === 0) samples.push({ step: i, tensors: tf.memory().numTensors, rss_mb: rssMb(), pooled_mb: pooledMb() });
+    }
+    emit({
+      name: 'memory',
+      layout,
+      seq_lengths: lengths,
+      steps: n,
+      step: kind,
+      shapes: small.shapes,
+      sec: round((performance.now() - t0) / 1000, 1),
+      tensors_start: start.tensors,
+      tensors_end: tf.memory().numTensors,
+      bytes_start: start.bytes,
+      bytes_end: tf.memory().numBytes,
+      rss_mb_start: start.rss,
+      rss_mb_end: rssMb(),
+      pooled_mb_start: start.pooled,
+      pooled_mb_end: pooledMb(),
+      samples,
+    });
+    for (const b of batches) tf.dispose([b.inputIds, b.tokenTypeIds!, b.attentionMask!]);
   }
-  emit({
-    name: 'memory',
-    steps: n,
-    step: kind,
-    shapes: small.shapes,
-    sec: round((performance.now() - t0) / 1000, 1),
-    tensors_start: start.tensors,
-    tensors_end: tf.memory().numTensors,
-    bytes_start: start.bytes,
-    bytes_end: tf.memory().numBytes,
-    rss_mb_start: start.rss,
-    rss_mb_end: rssMb(),
-    samples,
-  });
-  tf.dispose([sb.inputIds, sb.tokenTypeIds!, sb.attentionMask!]);
   small.dispose();
 }
 
