@@ -26,6 +26,20 @@ export function defaultPoolMb(): number {
   return Math.min(4096, Math.floor(totalmem() / 2 ** 20 / 4));
 }
 
+/**
+ * Outputs this large skip the zero-fill: `new Float32Array` callocs, and calloc writes (so faults
+ * in) every 4 KiB page before the kernel runs, ~14 µs a page on a KVM guest — 88 ms for one
+ * [32, 12, 128, 128] attention tensor. Uninitialised memory is first touched by the kernel, after
+ * the addon asked for transparent huge pages on it (native/src/addon.cc `hugepage_hint`): 512x
+ * fewer faults. Every native kernel writes all of its output.
+ */
+const UNINITIALISED_MIN = (4 << 20) / 4;
+
+function uninitialisedFloat32(n: number): Float32Array {
+  const bytes = Buffer.allocUnsafeSlow(n * 4); // not from Node's small-buffer pool: its own ArrayBuffer
+  return new Float32Array(bytes.buffer, bytes.byteOffset, n);
+}
+
 export class NativeBackend extends MathBackendCPU {
   /** Pooled buffers by length (most recently returned last) ... */
   private readonly free = new Map<number, Float32Array[]>();
@@ -54,7 +68,7 @@ export class NativeBackend extends MathBackendCPU {
       if (zero) reuse.fill(0);
       return reuse;
     }
-    const fresh = new Float32Array(n);
+    const fresh = zero || n < UNINITIALISED_MIN ? new Float32Array(n) : uninitialisedFloat32(n);
     if (n > 0) this.owned.add(fresh);
     return fresh;
   }
