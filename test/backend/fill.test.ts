@@ -25,3 +25,19 @@ describeNative('native ZerosLike and Fill', () => {
     expect(Array.from(tf.fill([64, 33], 3).dataSync()).every((v) => v === 3)).toBe(true);
   });
 });
+
+describeNative('native Cast to float32', () => {
+  it('bool and int32 → float32 match the cpu kernel, with float32 storage native kernels can read', async () => {
+    const cases = () => [
+      tf.cast(tf.greater(rand([5, 7], 3), 0), 'float32'),
+      tf.cast(tf.tensor1d([0, -3, 7, 2147483647, -2147483648], 'int32'), 'float32'),
+      tf.cast(tf.zeros([0, 3], 'int32'), 'float32'),
+      tf.cast(tf.tensor1d([1.5, -2.5]), 'int32').cast('float32'), // float → int32 stays on the cpu kernel
+    ];
+    await expectParity(cases, { atol: 0, rtol: 0 });
+    await tf.setBackend('native');
+    const c = tf.cast(tf.greater(rand([4], 3), 0), 'float32');
+    const storage = (tf.backend() as unknown as { data: { get(id: object): { values: unknown } } }).data.get(c.dataId).values;
+    expect(storage).toBeInstanceOf(Float32Array);
+  });
+});

@@ -42,6 +42,23 @@ export function wrapKernel(config: tf.KernelConfig, native: boolean): tf.KernelC
   return { ...config, kernelFunc };
 }
 
+/**
+ * Inside a native kernel that handed its arguments to the cpu reference (another dtype, a layout
+ * the addon does not take): recorded separately as `<kernel> (cpu fallback)`, so a profile shows
+ * time a native kernel's name would otherwise hide.
+ */
+export function timeFallback<T>(kernelName: string, run: () => T): T {
+  if (!profiling) return run();
+  const t0 = performance.now();
+  const out = run();
+  const key = `${kernelName} (cpu fallback)`;
+  const s = stats.get(key) ?? { name: key, calls: 0, ms: 0, native: false };
+  s.calls++;
+  s.ms += performance.now() - t0;
+  stats.set(key, s);
+  return out;
+}
+
 /** Clears the counters and starts recording; `byInputShape` splits each kernel by its input shapes. */
 export function startKernelProfile(byInputShape = false): void {
   stats.clear();

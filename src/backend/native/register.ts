@@ -12,6 +12,7 @@ import { adamUpdateConfig } from './kernels/AdamUpdate.js';
 import { addNConfig } from './kernels/AddN.js';
 import { batchMatMulConfig } from './kernels/BatchMatMul.js';
 import { binaryConfigs } from './kernels/binary.js';
+import { castConfig } from './kernels/Cast.js';
 import { compareConfigs } from './kernels/compare.js';
 import { dropoutMaskConfig } from './kernels/DropoutMask.js';
 import { fillConfigs } from './kernels/fill.js';
@@ -46,6 +47,7 @@ export const nativeKernelConfigs: tf.KernelConfig[] = [
   dropoutMaskConfig,
   ...fusedConfigs,
   ...fillConfigs,
+  castConfig,
   adamUpdateConfig,
 ];
 

@@ -7,6 +7,7 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { tf } from '../tf.js';
 import type { NativeAddon } from './addon.js';
 import { NativeBackend } from './backend.js';
+import { timeFallback } from './profile.js';
 
 export type KernelArgs = Parameters<tf.KernelFunc>[0];
 export type TensorInfo = tf.TensorInfo;
@@ -70,7 +71,7 @@ export function noteCpuKernelRun(args: KernelArgs, result: TensorInfo | TensorIn
 export function fallback(name: string, args: KernelArgs): TensorInfo | TensorInfo[] {
   const k = tf.getKernel(name, 'cpu');
   if (!k) throw new Error(`tinybert native: no cpu kernel ${name} to fall back to`);
-  const result = k.kernelFunc(args);
+  const result = timeFallback(name, () => k.kernelFunc(args));
   noteCpuKernelRun(args, result);
   return result;
 }
