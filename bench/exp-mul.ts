@@ -1,4 +1,9 @@
-/** Experiment: per-call timing of the large Multiply kernels inside one task-intermediate step. */
+/**
+ * Experiment (not part of `npm run bench`): per-call timing, call site and input statistics of the
+ * large Multiply kernels inside one task-intermediate step. It found the attention-loss gradient's
+ * keep-mask multiply running the cpu reference on a cast mask (see src/backend/native/kernels/Cast.ts).
+ * `node dist/bench/exp-mul.js` after `npm run bench` (or `npx tsc -p bench/tsconfig.json`) built it.
+ */
 import type * as tfTypes from '@tensorflow/tfjs-core';
 process.env.TINYBERT_THREADS ??= '2';
 process.env.OPENBLAS_NUM_THREADS ??= '2';
