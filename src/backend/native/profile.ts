@@ -25,18 +25,20 @@ function shapeKey(inputs: tf.NamedTensorInfoMap): string {
 }
 const stats = new Map<string, KernelStat>();
 
+function record(key: string, ms: number, native: boolean): void {
+  const s = stats.get(key) ?? { name: key, calls: 0, ms: 0, native };
+  s.calls++;
+  s.ms += ms;
+  stats.set(key, s);
+}
+
 export function wrapKernel(config: tf.KernelConfig, native: boolean): tf.KernelConfig {
   const inner = config.kernelFunc;
   const kernelFunc: tf.KernelFunc = (args) => {
     if (!profiling) return inner(args);
     const t0 = performance.now();
     const out = inner(args);
-    const ms = performance.now() - t0;
-    const key = byShape ? `${config.kernelName} ${shapeKey(args.inputs)}` : config.kernelName;
-    const s = stats.get(key) ?? { name: key, calls: 0, ms: 0, native };
-    s.calls++;
-    s.ms += ms;
-    stats.set(key, s);
+    record(byShape ? `${config.kernelName} ${shapeKey(args.inputs)}` : config.kernelName, performance.now() - t0, native);
     return out;
   };
   return { ...config, kernelFunc };
@@ -51,11 +53,7 @@ export function timeFallback<T>(kernelName: string, run: () => T): T {
   if (!profiling) return run();
   const t0 = performance.now();
   const out = run();
-  const key = `${kernelName} (cpu fallback)`;
-  const s = stats.get(key) ?? { name: key, calls: 0, ms: 0, native: false };
-  s.calls++;
-  s.ms += performance.now() - t0;
-  stats.set(key, s);
+  record(`${kernelName} (cpu fallback)`, performance.now() - t0, false);
   return out;
 }
 

@@ -4,22 +4,18 @@
  */
 import { tf } from '../../tf.js';
 import { BinaryOp } from '../addon.js';
-import { addon, cpuBackend, f32, fallback, output, type TensorInfo } from '../util.js';
-import { broadcastPlan } from './broadcast.js';
+import { addon, fallback, output } from '../util.js';
+import { broadcastInputs } from './broadcast.js';
 
 function binaryKernel(kernelName: string, op: number): tf.KernelConfig {
   return {
     kernelName,
     backendName: 'native',
     kernelFunc: (args) => {
-      const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-      const backend = cpuBackend(args);
-      const av = f32(backend, a);
-      const bv = f32(backend, b);
-      if (!av || !bv) return fallback(kernelName, args);
-      const plan = broadcastPlan(a.shape, b.shape);
-      const [out, ov] = output(backend, plan.outShape);
-      if (ov.length > 0) addon().binary(op, av, bv, ov, plan.shape, plan.stridesA, plan.stridesB);
+      const x = broadcastInputs(args);
+      if (!x) return fallback(kernelName, args);
+      const [out, ov] = output(x.backend, x.plan.outShape);
+      if (ov.length > 0) addon().binary(op, x.a, x.b, ov, x.plan.shape, x.plan.stridesA, x.plan.stridesB);
       return out;
     },
   };

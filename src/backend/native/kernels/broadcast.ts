@@ -3,7 +3,9 @@
  * on every output dim (0 where the input is broadcast). Adjacent dims are merged when both inputs
  * stay contiguous (or both broadcast) across them, so the addon's inner loop is as long as possible.
  */
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { tf } from '../../tf.js';
+import { cpuBackend, f32, type KernelArgs, type TensorInfo } from '../util.js';
 
 export interface BroadcastPlan {
   outShape: number[];
@@ -46,4 +48,14 @@ export function broadcastPlan(aShape: number[], bShape: number[]): BroadcastPlan
     }
   }
   return { outShape, shape, stridesA, stridesB };
+}
+
+/** Both inputs' float32 storage and their broadcast plan; undefined for other dtypes (then the cpu kernel runs). */
+export function broadcastInputs(args: KernelArgs): { backend: MathBackendCPU; a: Float32Array; b: Float32Array; plan: BroadcastPlan } | undefined {
+  const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+  const backend = cpuBackend(args);
+  const av = f32(backend, a);
+  const bv = f32(backend, b);
+  if (!av || !bv) return undefined;
+  return { backend, a: av, b: bv, plan: broadcastPlan(a.shape, b.shape) };
 }

@@ -4,23 +4,19 @@
  */
 import { tf } from '../../tf.js';
 import { CompareOp } from '../addon.js';
-import { addon, cpuBackend, f32, fallback, type TensorInfo } from '../util.js';
-import { broadcastPlan } from './broadcast.js';
+import { addon, fallback } from '../util.js';
+import { broadcastInputs } from './broadcast.js';
 
 function compareKernel(kernelName: string, op: number): tf.KernelConfig {
   return {
     kernelName,
     backendName: 'native',
     kernelFunc: (args) => {
-      const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-      const backend = cpuBackend(args);
-      const av = f32(backend, a);
-      const bv = f32(backend, b);
-      if (!av || !bv) return fallback(kernelName, args);
-      const plan = broadcastPlan(a.shape, b.shape);
-      const out = new Uint8Array(tf.util.sizeFromShape(plan.outShape));
-      if (out.length > 0) addon().compare(op, av, bv, out, plan.shape, plan.stridesA, plan.stridesB);
-      return backend.makeTensorInfo(plan.outShape, 'bool', out);
+      const x = broadcastInputs(args);
+      if (!x) return fallback(kernelName, args);
+      const out = new Uint8Array(tf.util.sizeFromShape(x.plan.outShape));
+      if (out.length > 0) addon().compare(op, x.a, x.b, out, x.plan.shape, x.plan.stridesA, x.plan.stridesB);
+      return x.backend.makeTensorInfo(x.plan.outShape, 'bool', out);
     },
   };
 }
