@@ -1,10 +1,12 @@
 /** `tinybert create`: a freshly initialised, seeded model directory from a config file. */
 import { readModelConfig } from '../model/config.js';
 import { createModel } from '../model/init.js';
-import { saveModelDir, type WeightFormat } from './model-dir.js';
+import { removeOutTemps } from './export.js';
+import { checkReplaceable, saveModelDir, type WeightFormat } from './model-dir.js';
 
 export interface CreateOptions {
   config: string;
+  /** Folder to write; replaced atomically if it is a model folder tinybert wrote, else refused. */
   out: string;
   seed?: number;
   vocab?: string;
@@ -12,6 +14,8 @@ export interface CreateOptions {
 }
 
 export async function createModelDir(opts: CreateOptions): Promise<{ params: number }> {
+  checkReplaceable(opts.out);
+  removeOutTemps(opts.out);
   const config = readModelConfig(opts.config);
   const model = createModel(config, opts.seed ?? 0);
   try {

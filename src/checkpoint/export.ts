@@ -11,10 +11,11 @@
  *     written by the pipeline; the student slot's latest output is exported.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { CheckpointError, UsageError } from '../errors.js';
-import { CONFIG_FILES, WEIGHT_FILES, findFile, loadModelDir, saveModelDir, type WeightFormat } from './model-dir.js';
+import { removeDeadTemps } from '../util/fs.js';
+import { CONFIG_FILES, WEIGHT_FILES, checkReplaceable, findFile, isWithin, loadModelDir, saveModelDir, type WeightFormat } from './model-dir.js';
 
 export const RUN_FILE = 'run.json';
 
@@ -27,7 +28,7 @@ export type RunManifest = z.infer<typeof runManifestSchema>;
 export type ExportDtype = 'float32' | 'float16';
 
 export interface ExportOptions {
-  /** Directory to write (replaced atomically if it exists). */
+  /** Directory to write; replaced atomically if it is a model folder tinybert wrote, else refused. */
   out: string;
   format?: WeightFormat;
   dtype?: ExportDtype;
@@ -128,9 +129,12 @@ export async function exportModel(source: string, opts: ExportOptions): Promise<
     throw new UsageError('--dtype float16 is supported for safetensors and tfjs exports; pytorch exports are float32');
   }
   const src = resolveExportSource(source);
-  if (resolve(opts.out) === resolve(src.modelDir)) {
-    throw new UsageError(`--out ${opts.out} is the source directory itself; export to a new directory`);
+  // Replacing --out must never remove what is being read: the model folder, or the run holding it.
+  if (isWithin(opts.out, src.modelDir) || isWithin(src.modelDir, opts.out) || isWithin(source, opts.out)) {
+    throw new UsageError(`--out ${opts.out}: contains or lies inside the source ${src.modelDir}; export to a folder outside it`);
   }
+  checkReplaceable(opts.out);
+  removeOutTemps(opts.out);
   const vocab = opts.vocab ?? findFile(src.modelDir, ['vocab.txt']);
   if (!vocab) {
     throw new CheckpointError(`${src.modelDir}: no vocab.txt to ship with the export; pass --vocab FILE`);
@@ -151,4 +155,9 @@ export async function exportModel(source: string, opts: ExportOptions): Promise<
   } finally {
     model.dispose();
   }
+}
+
+/** Removes what killed exports or creates left beside `out` (their pid is dead); nothing else. */
+export function removeOutTemps(out: string): void {
+  removeDeadTemps(dirname(resolve(out)), { prefix: `.${basename(resolve(out))}.` });
 }

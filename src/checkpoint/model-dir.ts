@@ -4,10 +4,10 @@
  * names.ts and reports missing, unexpected and shape-mismatched tensors; saving writes a directory
  * that Hugging Face and tinybert both load.
  */
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { tf } from '../backend/tf.js';
-import { CheckpointError, DataError } from '../errors.js';
+import { CheckpointError, DataError, UsageError } from '../errors.js';
 import { BertModel, newScope } from '../model/bert.js';
 import { readModelConfig, toHfConfig, type ModelConfig } from '../model/config.js';
 import { initTensor } from '../model/init.js';
@@ -19,12 +19,18 @@ import { writePytorchBin } from './pytorch.js';
 import { writeSafetensors } from './safetensors.js';
 import type { RawTensor, TensorMap } from './tensor-map.js';
 import { writeTfjsWeights } from './tfjs-weights.js';
+import { tempDirName } from '../util/fs.js';
 
 /** Parameters that belong to a task or pre-training head rather than the encoder. */
 export const HEAD_PARAM = /^(classifier|qa_outputs|cls)\./;
 
 export const CONFIG_FILES = ['config.json', 'bert_config.json'] as const;
 export const WEIGHT_FILES = ['model.safetensors', 'pytorch_model.bin', 'model.json'] as const;
+/**
+ * Hidden file in every model folder tinybert writes (Hugging Face and transformers.js ignore it):
+ * only a folder holding it is ever replaced.
+ */
+export const MODEL_MARKER = '.tinybert-model';
 
 export interface LoadReport {
   weightsFile: string;
@@ -202,9 +208,10 @@ export async function saveModelDir(model: BertModel, dir: string, opts: SaveOpti
     tensors.set(externalName(name, c.modelType), { ...t, dtype: 'F32' });
   }
   for (const [name, t] of opts.extras ?? []) tensors.set(name, t);
-  const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
+  const tmp = tempDirName(dir, 'tmp');
   mkdirSync(tmp, { recursive: true });
   try {
+    writeFileSync(join(tmp, MODEL_MARKER), 'written by tinybert: a folder tinybert may replace\n');
     writeFileSync(join(tmp, 'config.json'), `${JSON.stringify(toHfConfig(c), null, 2)}\n`);
     if (format === 'safetensors') {
       writeSafetensors(join(tmp, 'model.safetensors'), tensors, { dtype: opts.dtype === 'float16' ? 'F16' : 'F32' });
@@ -225,10 +232,41 @@ export async function saveModelDir(model: BertModel, dir: string, opts: SaveOpti
   }
 }
 
-/** Moves a finished directory into place, replacing an older one. */
+/** True when `inner` is `outer` or lies inside it (paths resolved against the working folder). */
+export function isWithin(inner: string, outer: string): boolean {
+  const rel = relative(resolve(outer), resolve(inner));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * Refuses, in one line, to replace `dir` unless it is absent, an empty folder or a model folder
+ * tinybert wrote (MODEL_MARKER). Never the working folder or one holding it: renaming it away
+ * would pull the folder out from under the user's shell.
+ */
+export function checkReplaceable(dir: string): void {
+  if (isWithin(process.cwd(), dir)) {
+    throw new UsageError(`${dir}: is the current folder or holds it; write the model to a new folder`);
+  }
+  let entries: string[];
+  try {
+    if (!statSync(dir).isDirectory()) throw new UsageError(`${dir}: is a file; expected a folder to write the model to`);
+    entries = readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  if (entries.length === 0 || entries.includes(MODEL_MARKER)) return;
+  const what = entries.includes('run.json') || entries.includes('recipe.yaml') || entries.includes('.tinybert-run')
+    ? 'holds a tinybert run, not a model'
+    : `is not a model folder tinybert wrote (no ${MODEL_MARKER})`;
+  throw new UsageError(`${dir}: ${what}; refusing to replace it, choose a new or empty folder`);
+}
+
+/** Moves a finished directory into place, replacing an older one (see checkReplaceable). */
 export function replaceDir(tmp: string, dir: string): void {
+  checkReplaceable(dir);
   mkdirSync(dirname(dir), { recursive: true });
-  const old = existsSync(dir) ? `${dir}.old-${process.pid}-${Date.now()}` : undefined;
+  const old = existsSync(dir) ? tempDirName(dir, 'old') : undefined;
   if (old) renameSync(dir, old);
   renameSync(tmp, dir);
   if (old) rmSync(old, { recursive: true, force: true });

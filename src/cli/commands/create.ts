@@ -17,7 +17,7 @@ const command: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .option('config', { type: 'string', demandOption: true, describe: 'Model config (bert_config.json / HF config.json style), e.g. teachers/demo-nezha.json' })
-      .option('out', { type: 'string', demandOption: true, describe: 'Directory to write (replaced atomically if it exists)' })
+      .option('out', { type: 'string', demandOption: true, describe: 'Folder to write: new, empty, or a model folder tinybert wrote (replaced atomically); anything else is refused' })
       .option('seed', { type: 'number', default: 0, describe: 'Initialisation seed (same seed → same weights)' })
       .option('vocab', { type: 'string', describe: 'vocab.txt to copy into the directory' })
       .option('format', { choices: ['safetensors', 'pytorch', 'tfjs'] as const, default: 'safetensors' as const, describe: 'Weight file format' }),

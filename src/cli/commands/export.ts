@@ -18,7 +18,7 @@ const command: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .positional('source', { type: 'string', demandOption: true, describe: 'Run directory (run.json) or model / checkpoint directory' })
-      .option('out', { type: 'string', demandOption: true, describe: 'Directory to write (replaced atomically if it exists)' })
+      .option('out', { type: 'string', demandOption: true, describe: 'Folder to write: new, empty, or a model folder tinybert wrote (replaced atomically); anything else is refused' })
       .option('format', {
         choices: ['safetensors', 'tfjs', 'pytorch'] as const,
         default: 'safetensors' as const,
