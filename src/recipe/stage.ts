@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { metricNameSchema } from '../data/metrics.js';
 import { OPTIMIZERS, type bertAdamOptionsSchema } from '../train/optimizer.js';
 import { INTERMEDIATE_LOSSES, lossNameSchema, optimizerNameSchema, scheduleSchema, semanticsSchema } from './enums.js';
+import { isReservedStageName, RESERVED_STAGE_NAMES } from './run-files.js';
 
 export const stageKindSchema = z
   .enum(['pretrain', 'finetune', 'general', 'task-intermediate', 'task-prediction'])
@@ -87,6 +88,7 @@ export const stageInputSchema = z
     name: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a stage name is letters, digits, ".", "_" or "-" (it names a folder)')
+      .refine((n) => !isReservedStageName(n), `names a file tinybert writes in the run folder (${RESERVED_STAGE_NAMES.join(', ')}); choose another stage name`)
       .describe('unique stage name; its outputs go to <output_dir>/<name>'),
     kind: stageKindSchema,
     train: z.string().min(1).optional().describe('pretrain / finetune: the model slot trained (its output replaces the slot)'),
