@@ -6,30 +6,35 @@
  *   <output_dir>/recipe.yaml   the fully resolved recipe
  *   <output_dir>/log.jsonl     every loss term, evaluation, checkpoint and warning
  *   <output_dir>/<stage>/      checkpoint/ (while running), final/, best/, done.json
- *   <output_dir>/run.json      where each model slot ended up
+ *   <output_dir>/run.json      where each model slot ended up (relative to the run folder)
+ *   <output_dir>/.tinybert-run, .tinybert-lock   marker and lock (run-dir.ts)
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../backend/select.js';
 import { tf } from '../backend/tf.js';
 import { exportModel } from '../checkpoint/export.js';
 import { loadModelDir, weightsPath } from '../checkpoint/model-dir.js';
-import { RecipeError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { recipeToYaml } from '../recipe/load.js';
+import { RUN_FILES } from '../recipe/run-files.js';
 import type { Recipe } from '../recipe/schema.js';
 import { writeTextAtomic } from '../util/fs.js';
 import { batchSourceFor, batchTensors, type HostBatch } from './batches.js';
 import type { BertModel } from '../model/bert.js';
 import { initialSlots, slotVocab, type Slots } from './models.js';
 import { RunLog, type ProgressOptions } from './progress.js';
+import { checkResumedRecipe, openRunDir, readStageDone, runRelative } from './run-dir.js';
 import { runStage, type StageOptions, type StageResult } from './stage.js';
 import { scoreModel, type Scores } from './score.js';
 
 export interface DistillOptions extends ProgressOptions, Pick<StageOptions, 'onStep'> {
   /** Continue an interrupted run: finished stages are skipped, a stage checkpoint is resumed. */
   resume?: boolean;
-  /** Start over even if the output directory holds an earlier run. */
+  /** Start over even if the output directory holds an earlier run (only a folder tinybert created). */
   overwrite?: boolean;
+  /** With resume: accept the safe recipe changes (run-dir.ts SAFE_CHANGES); others are still refused. */
+  allowChanges?: boolean;
 }
 
 export interface ModelReport {
@@ -54,15 +59,21 @@ export interface RunResult {
 export async function distill(recipe: Recipe, opts: DistillOptions = {}): Promise<RunResult> {
   const started = Date.now();
   const out = recipe.output_dir;
-  if (existsSync(join(out, 'recipe.yaml')) && !opts.resume && !opts.overwrite) {
-    throw new RecipeError(`${out}: holds an earlier run; pass --resume to continue it or --overwrite to start over`);
+  if (opts.resume && opts.overwrite) throw new UsageError('--resume and --overwrite exclude each other: continue the run or start it over');
+  const run = openRunDir(out, opts);
+  try {
+    if (run.resuming) checkResumedRecipe(out, recipe, opts.allowChanges);
+    return await runStages(recipe, opts, started);
+  } finally {
+    run.release();
   }
-  // --overwrite starts clean; only a folder that holds a run (recipe.yaml) is ever removed.
-  if (opts.overwrite && existsSync(join(out, 'recipe.yaml'))) rmSync(out, { recursive: true, force: true });
-  mkdirSync(out, { recursive: true });
+}
+
+async function runStages(recipe: Recipe, opts: DistillOptions, started: number): Promise<RunResult> {
+  const out = recipe.output_dir;
   await initBackend(recipe.backend === 'auto' ? undefined : recipe.backend, { quiet: opts.quiet });
-  writeTextAtomic(join(out, 'recipe.yaml'), recipeToYaml(recipe));
-  const log = new RunLog(join(out, 'log.jsonl'));
+  writeTextAtomic(join(out, RUN_FILES.recipe), recipeToYaml(recipe));
+  const log = new RunLog(join(out, RUN_FILES.log));
   log.write({ event: 'run-start', recipe: recipe.name, resume: Boolean(opts.resume), backend: tf.getBackend() });
 
   const slots: Slots = initialSlots(recipe);
@@ -72,7 +83,7 @@ export async function distill(recipe: Recipe, opts: DistillOptions = {}): Promis
     const slot = (stage.train ?? stage.student)!;
     const done = join(out, stage.name, 'done.json');
     if (opts.resume && existsSync(done)) {
-      const prev = JSON.parse(readFileSync(done, 'utf8')) as StageResult;
+      const prev = readStageDone(out, done);
       slots[slot] = { ...slots[slot], dir: prev.output, config: undefined };
       results.push(prev);
       if (!opts.quiet) process.stderr.write(`${stage.name}: already done, output ${prev.output}\n`);
@@ -85,18 +96,20 @@ export async function distill(recipe: Recipe, opts: DistillOptions = {}): Promis
   const slotDirs = Object.fromEntries(Object.entries(slots).map(([k, v]) => [k, v.dir]));
   const last = [...recipe.stages].reverse().find((s) => s.student !== undefined);
   const student = last?.student ?? recipe.stages[recipe.stages.length - 1].train;
-  writeTextAtomic(join(out, 'run.json'), `${JSON.stringify({ slots: slotDirs, student }, null, 2)}\n`);
+  // Relative to the run folder, so a copied or moved run exports its own models.
+  const stored = Object.fromEntries(Object.entries(slotDirs).filter(([, d]) => d !== undefined).map(([k, d]) => [k, runRelative(out, d!)]));
+  writeTextAtomic(join(out, RUN_FILES.run), `${JSON.stringify({ slots: stored, student }, null, 2)}\n`);
 
   let exported: string | undefined;
   if (student && slots[student]?.dir) {
-    exported = join(out, 'export');
+    exported = join(out, RUN_FILES.export);
     const r = await exportModel(slots[student].dir!, { out: exported, format: 'safetensors', vocab: slotVocab(recipe, slots, student) });
     log.write({ event: 'export', slot: student, dir: exported, dropped: r.droppedTensors });
   }
   const models = await compareModels(recipe, slots);
   const seconds = (Date.now() - started) / 1000;
   const result: RunResult = { outputDir: out, stages: results, slots: slotDirs, exported, models, seconds };
-  writeTextAtomic(join(out, 'summary.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeTextAtomic(join(out, RUN_FILES.summary), `${JSON.stringify(result, null, 2)}\n`);
   log.write({ event: 'run-end', seconds });
   return result;
 }

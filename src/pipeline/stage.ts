@@ -3,7 +3,7 @@
  * by side: general, task-intermediate, task-prediction). Runs optimizer steps with gradient
  * accumulation, logs every loss term, evaluates and checkpoints on schedule, resumes bit for bit.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, type Tensor } from '../backend/tf.js';
 import { RecipeError } from '../errors.js';
@@ -23,6 +23,7 @@ import { instantiate, slotVocab, type HeadSpec, type Slots, type StageModel } fr
 import { maskTokens, type MaskIds } from './masking.js';
 import { BertTokenizer } from '../tokenizer/index.js';
 import { RunLog, StageProgress, type ProgressOptions } from './progress.js';
+import { writeStageDone } from './run-dir.js';
 import { scoreModel, type Scores } from './score.js';
 import { recipeToYaml } from '../recipe/load.js';
 
@@ -232,7 +233,7 @@ export async function runStage(
     const finalScores = await evalAndKeepBest();
     const output = state.best && existsSync(join(dir, 'best')) ? join(dir, 'best') : join(dir, 'final');
     const result: StageResult = { stage: stage.name, output, steps: state.step, seconds: state.seconds, scores: finalScores, warnings };
-    writeFileSync(join(dir, 'done.json'), `${JSON.stringify({ ...result, best: state.best }, null, 2)}\n`);
+    writeStageDone(recipe.output_dir, dir, result, state.best);
     log.write({ event: 'stage-end', ...result, best: state.best });
     return result;
   } finally {
