@@ -14,7 +14,7 @@ import { loadModelDir } from '../checkpoint/model-dir.js';
 import type { TensorMap } from '../checkpoint/tensor-map.js';
 import { CheckpointError, DataError, RecipeError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
-import { batchTensors, readBatchJson, type BatchJson, type TensorJson } from '../model/forward-json.js';
+import { batchTensors, readBatchJson, type BatchJson, type TensorJson } from '../pipeline/forward.js';
 import { hardLabelLoss, softCrossEntropy, type LossOptions } from './losses.js';
 import { resolveMapping } from './mapping.js';
 import { distillLosses, disposeLosses, termValues } from './objective.js';

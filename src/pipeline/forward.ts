@@ -4,13 +4,14 @@
  * logits under the key names of the reference dumps (`hidden_states.0`, `attention_scores.0`, …),
  * so a user porting from PyTorch can diff the two files.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { tf, type Tensor } from '../backend/tf.js';
 import { loadModelDir } from '../checkpoint/model-dir.js';
-import { DataError } from '../errors.js';
+import { DataError, UsageError } from '../errors.js';
+import type { BertModel } from '../model/bert.js';
 import { writeTextAtomic } from '../util/fs.js';
-import type { BertModel } from './bert.js';
 
 const idRows = z.array(z.array(z.number().int().min(0)).min(1)).min(1);
 export const batchJsonSchema = z.looseObject({
@@ -85,6 +86,7 @@ export function recordToJson(rec: Record<string, unknown>): string {
 
 /** `tinybert forward`: loads a model directory, runs the JSON batch, writes the record atomically. */
 export async function forwardFile(dir: string, inputs: string, out: string): Promise<Record<string, TensorJson>> {
+  if (isFolder(out)) throw new UsageError(`--out ${out}: is a folder; give a file name such as ${join(out, 'outputs.json')}`);
   const batch = readBatchJson(inputs);
   const { model } = loadModelDir(dir);
   try {
@@ -93,5 +95,13 @@ export async function forwardFile(dir: string, inputs: string, out: string): Pro
     return rec;
   } finally {
     model.dispose();
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }

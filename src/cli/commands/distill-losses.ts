@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { initBackend } from '../../backend/select.js';
 import { distillLossesFromFiles } from '../../distill/parity.js';
 import { UsageError } from '../../errors.js';
-import { recordToJson } from '../../model/forward-json.js';
+import { recordToJson } from '../../pipeline/forward.js';
 import { writeTextAtomic } from '../../util/fs.js';
 
 interface Args {

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { initBackend } from '../../backend/select.js';
-import { forwardFile } from '../../model/forward-json.js';
+import { forwardFile } from '../../pipeline/forward.js';
 
 interface Args {
   dir: string;
