@@ -1,11 +1,13 @@
 /**
  * The `tinybert` command line: yargs over thin command modules in ./commands. A TinybertError is
- * a user mistake: printed as one line, exit code 1, no stack trace. Anything else is a bug and keeps
- * its stack.
+ * a user mistake: printed as one line, exit code 1, no stack trace. So is a file-system error that
+ * names its path (permission denied, read-only, a file where a folder was expected, disk full):
+ * the path is the user's to fix. Anything else is a bug and keeps its stack.
  */
 import yargs from 'yargs';
 import type { CommandModule } from 'yargs';
 import { TinybertError } from '../errors.js';
+import { fsErrorMessage } from '../util/fs.js';
 import { commands } from './commands/index.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -39,6 +41,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof TinybertError) {
       process.stderr.write(`tinybert: error: ${err.message}\n`);
+      return 1;
+    }
+    const fsMessage = fsErrorMessage(err);
+    if (fsMessage) {
+      process.stderr.write(`tinybert: error: ${fsMessage}\n`);
       return 1;
     }
     throw err;
