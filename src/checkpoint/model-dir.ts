@@ -209,8 +209,8 @@ export async function saveModelDir(model: BertModel, dir: string, opts: SaveOpti
   }
   for (const [name, t] of opts.extras ?? []) tensors.set(name, t);
   const tmp = tempDirName(dir, 'tmp');
-  mkdirSync(tmp, { recursive: true });
   try {
+    mkdirSync(tmp, { recursive: true });
     writeFileSync(join(tmp, MODEL_MARKER), 'written by tinybert: a folder tinybert may replace\n');
     writeFileSync(join(tmp, 'config.json'), `${JSON.stringify(toHfConfig(c), null, 2)}\n`);
     if (format === 'safetensors') {
@@ -228,6 +228,9 @@ export async function saveModelDir(model: BertModel, dir: string, opts: SaveOpti
     replaceDir(tmp, dir);
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
+    // Name the folder the user asked for, not our temporary.
+    const err = e as NodeJS.ErrnoException;
+    if (err.path?.startsWith(tmp)) err.path = dir + err.path.slice(tmp.length);
     throw e;
   }
 }

@@ -117,7 +117,9 @@ const FS_REASONS: Record<string, string> = {
  */
 export function fsErrorMessage(e: unknown): string | undefined {
   if (!(e instanceof Error)) return undefined;
-  const { code, path, dest } = e as NodeJS.ErrnoException & { dest?: string };
+  const { code, path, dest, syscall } = e as NodeJS.ErrnoException & { dest?: string };
   if (!code || !(code in FS_REASONS) || typeof path !== 'string') return undefined;
-  return `${path}${typeof dest === 'string' ? ` -> ${dest}` : ''}: ${FS_REASONS[code]}`;
+  // mkdir of a path held by a file fails with EEXIST.
+  const reason = code === 'EEXIST' && syscall === 'mkdir' ? 'is a file, expected a folder' : FS_REASONS[code];
+  return `${path}${typeof dest === 'string' ? ` -> ${dest}` : ''}: ${reason}`;
 }
