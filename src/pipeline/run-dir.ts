@@ -117,7 +117,9 @@ function acquireLock(out: string): () => void {
       const holder = readLock(path);
       if (holder && (holder.host !== mine.host || pidAlive(holder.pid))) {
         const who = holder.pid === process.pid ? 'this process' : `pid ${holder.pid}${holder.host !== mine.host ? ` on ${holder.host}` : ''}`;
-        throw new RecipeError(`${out}: in use by another tinybert run (${who}, since ${holder.started}); wait for it to end or stop it (${RUN_LOCK})`);
+        throw new RecipeError(
+          `${out}: in use by another tinybert run (${who}, since ${holder.started}); wait for it to end or stop it (if that pid is not tinybert, delete ${path})`,
+        );
       }
       rmSync(path, { force: true });
     }

@@ -24,7 +24,7 @@ import { batchSourceFor, batchTensors, type HostBatch } from './batches.js';
 import type { BertModel } from '../model/bert.js';
 import { initialSlots, slotVocab, type Slots } from './models.js';
 import { RunLog, type ProgressOptions } from './progress.js';
-import { checkResumedRecipe, openRunDir, readStageDone, runRelative } from './run-dir.js';
+import { checkResumedRecipe, openRunDir, readStageDone, runRelative, type RecipeChange } from './run-dir.js';
 import { runStage, type StageOptions, type StageResult } from './stage.js';
 import { scoreModel, type Scores } from './score.js';
 
@@ -56,25 +56,33 @@ export interface RunResult {
   seconds: number;
 }
 
+/**
+ * Runs `recipe` in its output_dir, which it holds locked for the whole run (see run-dir.ts for
+ * the marker, lock and the recipe comparison on resume).
+ */
 export async function distill(recipe: Recipe, opts: DistillOptions = {}): Promise<RunResult> {
   const started = Date.now();
   const out = recipe.output_dir;
   if (opts.resume && opts.overwrite) throw new UsageError('--resume and --overwrite exclude each other: continue the run or start it over');
   const run = openRunDir(out, opts);
   try {
-    if (run.resuming) checkResumedRecipe(out, recipe, opts.allowChanges);
-    return await runStages(recipe, opts, started);
+    const changes = run.resuming ? checkResumedRecipe(out, recipe, opts.allowChanges) : [];
+    return await runStages(recipe, opts, started, changes);
   } finally {
     run.release();
   }
 }
 
-async function runStages(recipe: Recipe, opts: DistillOptions, started: number): Promise<RunResult> {
+async function runStages(recipe: Recipe, opts: DistillOptions, started: number, changes: RecipeChange[]): Promise<RunResult> {
   const out = recipe.output_dir;
   await initBackend(recipe.backend === 'auto' ? undefined : recipe.backend, { quiet: opts.quiet });
   writeTextAtomic(join(out, RUN_FILES.recipe), recipeToYaml(recipe));
   const log = new RunLog(join(out, RUN_FILES.log));
   log.write({ event: 'run-start', recipe: recipe.name, resume: Boolean(opts.resume), backend: tf.getBackend() });
+  if (changes.length) {
+    log.write({ event: 'recipe-changed', changes });
+    if (!opts.quiet) process.stderr.write(`resuming with recipe changes: ${changes.map((c) => `${c.path}: ${String(c.from)} -> ${String(c.to)}`).join('; ')}\n`);
+  }
 
   const slots: Slots = initialSlots(recipe);
   const results: StageResult[] = [];

@@ -136,6 +136,16 @@ describe('--resume compares the recipe with the saved one', () => {
     expect(checkResumedRecipe(out, loadRecipe(recipe), true)).toEqual([]);
   });
 
+  it('--allow-changes resumes with more steps, logs the accepted changes and only then rewrites recipe.yaml', async () => {
+    const { recipe } = tinyRecipe({ steps: 1 });
+    const out = startedRun(recipe);
+    const r = await distill(loadRecipe(recipe, ['stages.0.steps=2']), { quiet: true, resume: true, allowChanges: true });
+    expect(r.stages[0].steps).toBe(2);
+    const log = readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.find((e) => e.event === 'recipe-changed').changes).toEqual([{ path: 'stages[0].steps', from: 1, to: 2 }]);
+    expect(readFileSync(join(out, 'recipe.yaml'), 'utf8')).toMatch(/name: gd\n\s+kind: general[\s\S]*?steps: 2\n/);
+  });
+
   it('--allow-changes refuses more steps for a stage that already finished', () => {
     const { recipe } = tinyRecipe({ steps: 1 });
     const out = startedRun(recipe);
