@@ -2,7 +2,8 @@
  * The run folder's housekeeping, so that nothing is lost and nothing is silently mixed:
  *
  *   .tinybert-run    marker written when tinybert creates the folder (new or empty); only a marked
- *                    folder is ever run in, resumed or emptied by --overwrite
+ *                    folder is ever run in, resumed or cleared by --overwrite (which removes only
+ *                    the run's files and stage folders)
  *   .tinybert-lock   {"pid", "host", "started"} of the living `distill`; a second one is refused
  *                    while that pid lives, a dead pid's lock (crash, kill) is taken over
  *   recipe.yaml      on --resume the new resolved recipe is compared with it field by field
@@ -21,12 +22,14 @@ import { isWithin } from '../checkpoint/model-dir.js';
 import { recipeToYaml } from '../recipe/load.js';
 import { RUN_FILES, RUN_LOCK, RUN_MARKER } from '../recipe/run-files.js';
 import type { Recipe } from '../recipe/schema.js';
-import { pidAlive, removeDeadTemps, writeTextAtomic } from '../util/fs.js';
+import { pidAlive, removeDeadTemps, tempOwner, writeTextAtomic } from '../util/fs.js';
 import type { StageResult } from './stage.js';
 
 export interface OpenRunOptions {
   resume?: boolean;
   overwrite?: boolean;
+  /** Stage names of the recipe about to run: with the saved recipe's, what --overwrite removes. */
+  stages?: string[];
 }
 
 /** An open run folder: marked, locked by this process, cleaned of dead temporaries. */
@@ -56,8 +59,12 @@ export function openRunDir(out: string, opts: OpenRunOptions = {}): RunDir {
       throw new RecipeError(`${out}: holds an earlier run; pass --resume to continue it or --overwrite to start over`);
     }
     if (opts.overwrite) {
-      // The marker and our lock stay; everything else in a marked folder is tinybert's to remove.
-      for (const name of readdirSync(out)) if (name !== RUN_MARKER && name !== RUN_LOCK) rmSync(join(out, name), { recursive: true, force: true });
+      // Only what a run writes: its files, its stage folders (this recipe's and the saved one's),
+      // our temporaries. The marker and our lock stay, and so does anything a person put there.
+      const ours = new Set<string>([...Object.values(RUN_FILES), ...(opts.stages ?? []), ...savedStageNames(out)]);
+      for (const name of readdirSync(out)) {
+        if (ours.has(name) || tempOwner(name) !== undefined) rmSync(join(out, name), { recursive: true, force: true });
+      }
     } else {
       removeDeadTemps(out, { depth: 1 });
     }
@@ -65,6 +72,16 @@ export function openRunDir(out: string, opts: OpenRunOptions = {}): RunDir {
   } catch (e) {
     release();
     throw e;
+  }
+}
+
+/** Stage names in the run's saved recipe.yaml (none when it is missing or unreadable). */
+function savedStageNames(out: string): string[] {
+  try {
+    const saved = parse(readFileSync(join(out, RUN_FILES.recipe), 'utf8')) as { stages?: { name?: unknown }[] };
+    return (saved.stages ?? []).map((st) => st.name).filter((n): n is string => typeof n === 'string');
+  } catch {
+    return [];
   }
 }
 

@@ -64,7 +64,7 @@ export async function distill(recipe: Recipe, opts: DistillOptions = {}): Promis
   const started = Date.now();
   const out = recipe.output_dir;
   if (opts.resume && opts.overwrite) throw new UsageError('--resume and --overwrite exclude each other: continue the run or start it over');
-  const run = openRunDir(out, opts);
+  const run = openRunDir(out, { ...opts, stages: recipe.stages.map((s) => s.name) });
   try {
     const changes = run.resuming ? checkResumedRecipe(out, recipe, opts.allowChanges) : [];
     return await runStages(recipe, opts, started, changes);

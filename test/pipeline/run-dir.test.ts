@@ -61,15 +61,21 @@ describe('run folder marker', () => {
     );
   });
 
-  it('--overwrite empties a run folder tinybert created and keeps its marker', async () => {
+  it('--overwrite removes only the run files and stage folders of a run tinybert created', async () => {
     const { dir, recipe } = tinyRecipe({ steps: 1 });
     await distill(loadRecipe(recipe), { quiet: true });
-    writeFileSync(join(dir, 'run', 'stray.txt'), 'x');
+    const run = join(dir, 'run');
+    writeFileSync(join(run, 'notes.txt'), 'a person put this here');
+    writeFileSync(join(run, 'gd', 'final', 'stale.bin'), 'x');
+    mkdirSync(join(run, `.final.tmp-${process.pid}-1700000000000`));
+    // A stage of the saved recipe that the new recipe dropped goes too.
+    mkdirSync(join(run, 'old-stage'));
+    writeFileSync(join(run, 'recipe.yaml'), readFileSync(join(run, 'recipe.yaml'), 'utf8').replace('name: tp', 'name: old-stage'));
     await distill(loadRecipe(recipe), { quiet: true, overwrite: true });
-    const entries = readdirSync(join(dir, 'run'));
-    expect(entries).toContain(RUN_MARKER);
-    expect(entries).not.toContain('stray.txt');
-    expect(entries).not.toContain(RUN_LOCK);
+    const entries = readdirSync(run).sort();
+    expect(entries).toEqual([RUN_MARKER, 'export', 'ft', 'gd', 'log.jsonl', 'notes.txt', 'recipe.yaml', 'run.json', 'summary.json', 'ti', 'tp'].sort());
+    expect(existsSync(join(run, 'gd', 'final', 'stale.bin'))).toBe(false);
+    expect(readFileSync(join(run, 'log.jsonl'), 'utf8').match(/run-start/g)).toHaveLength(1);
   });
 
   it('refuses --resume and --overwrite together', async () => {

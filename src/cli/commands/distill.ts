@@ -35,7 +35,7 @@ const command: CommandModule<object, Args> = {
       .option('overwrite', {
         type: 'boolean',
         default: false,
-        describe: 'Start over: empty the output folder (only a run folder tinybert created, marked .tinybert-run)',
+        describe: 'Start over: remove the earlier run\'s files and stage folders (only in a run folder tinybert created, marked .tinybert-run)',
       })
       .option('progress', { type: 'boolean', describe: 'Progress bar on/off (default: on when stderr is a terminal)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'Print only the final table' }),
