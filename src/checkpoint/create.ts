@@ -1,8 +1,7 @@
 /** `tinybert create`: a freshly initialised, seeded model directory from a config file. */
 import { readModelConfig } from '../model/config.js';
 import { createModel } from '../model/init.js';
-import { removeOutTemps } from './export.js';
-import { checkReplaceable, saveModelDir, type WeightFormat } from './model-dir.js';
+import { checkReplaceable, removeOutTemps, saveModelDir, type WeightFormat } from './model-dir.js';
 
 export interface CreateOptions {
   config: string;

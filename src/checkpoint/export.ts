@@ -11,11 +11,10 @@
  *     written by the pipeline; the student slot's latest output is exported.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { CheckpointError, UsageError } from '../errors.js';
-import { removeDeadTemps } from '../util/fs.js';
-import { CONFIG_FILES, WEIGHT_FILES, checkReplaceable, findFile, isWithin, loadModelDir, saveModelDir, type WeightFormat } from './model-dir.js';
+import { CONFIG_FILES, WEIGHT_FILES, checkReplaceable, findFile, isWithin, loadModelDir, removeOutTemps, saveModelDir, type WeightFormat } from './model-dir.js';
 
 export const RUN_FILE = 'run.json';
 
@@ -155,9 +154,4 @@ export async function exportModel(source: string, opts: ExportOptions): Promise<
   } finally {
     model.dispose();
   }
-}
-
-/** Removes what killed exports or creates left beside `out` (their pid is dead); nothing else. */
-export function removeOutTemps(out: string): void {
-  removeDeadTemps(dirname(resolve(out)), { prefix: `.${basename(resolve(out))}.` });
 }

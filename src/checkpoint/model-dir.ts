@@ -5,7 +5,7 @@
  * that Hugging Face and tinybert both load.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { tf } from '../backend/tf.js';
 import { CheckpointError, DataError, UsageError } from '../errors.js';
 import { BertModel, newScope } from '../model/bert.js';
@@ -19,7 +19,7 @@ import { writePytorchBin } from './pytorch.js';
 import { writeSafetensors } from './safetensors.js';
 import type { RawTensor, TensorMap } from './tensor-map.js';
 import { writeTfjsWeights } from './tfjs-weights.js';
-import { tempDirName } from '../util/fs.js';
+import { removeDeadTemps, tempDirName } from '../util/fs.js';
 
 /** Parameters that belong to a task or pre-training head rather than the encoder. */
 export const HEAD_PARAM = /^(classifier|qa_outputs|cls)\./;
@@ -263,6 +263,11 @@ export function checkReplaceable(dir: string): void {
     ? 'holds a tinybert run, not a model'
     : `is not a model folder tinybert wrote (no ${MODEL_MARKER})`;
   throw new UsageError(`${dir}: ${what}; refusing to replace it, choose a new or empty folder`);
+}
+
+/** Removes what killed exports or creates left beside `out` (their pid is dead); nothing else. */
+export function removeOutTemps(out: string): void {
+  removeDeadTemps(dirname(resolve(out)), { prefix: `.${basename(resolve(out))}.` });
 }
 
 /** Moves a finished directory into place, replacing an older one (see checkReplaceable). */

@@ -109,6 +109,7 @@ const FS_REASONS: Record<string, string> = {
   ENOENT: 'no such file or folder',
   ENOTEMPTY: 'folder is not empty',
   ENAMETOOLONG: 'name too long',
+  EBUSY: 'is busy (a mount point or open elsewhere?)',
 };
 
 /**
