@@ -169,7 +169,7 @@ export async function evaluateModelDir(dir: string, opts: EvaluateOptions): Prom
       data: opts.data,
       examples: examples.length,
       labels: p.regression ? [] : labels,
-      metrics: allMetrics(p.regression, preds, gold),
+      metrics: allMetrics(p.regression, p.model.config.numLabels, preds, gold),
     };
     if (!p.regression) {
       result.confusion = labels.map(() => new Array<number>(labels.length).fill(0));
