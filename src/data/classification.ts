@@ -45,11 +45,13 @@ export interface SettingNames {
   labels: string;
 }
 
-export const RECIPE_NAMES: SettingNames = {
-  column: (field) => `columns.${field}`,
-  setHeader: 'set header: true',
-  labels: 'labels',
-};
+/** The recipe fields of task `name` (`tasks.name.columns.text_b`), or of any task. */
+export function recipeNames(name?: string): SettingNames {
+  const at = name === undefined ? '' : `tasks.${name}.`;
+  return { column: (field) => `${at}columns.${field}`, setHeader: `set ${at}header: true`, labels: `${at}labels` };
+}
+
+export const RECIPE_NAMES: SettingNames = recipeNames();
 
 /** Resolves each mapped column to a cell index (tsv/csv) using the header row when names are used. */
 function columnIndices(file: string, task: TaskFormat, header: string[] | undefined, fields: Field[], names: SettingNames): Map<Field, number> {
@@ -152,5 +154,5 @@ function describeMapping(task: TaskFormat, fields: Field[], names: SettingNames)
 export function readTaskSplit(task: TaskConfig, split: 'train' | 'dev' | 'test', opts: ReadOptions = {}): Example[] {
   const file = task[split];
   if (file === undefined) throw new DataError(`tasks.${opts.taskName ?? '<task>'}.${split}: the task has no ${split} file`);
-  return readExamples(file, task, opts);
+  return readExamples(file, task, { names: recipeNames(opts.taskName), ...opts });
 }

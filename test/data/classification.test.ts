@@ -99,6 +99,16 @@ describe('readExamples: tsv', () => {
       'tasks.chnsenticorp.dev: the task has no dev file',
     );
   });
+
+  it('messages of a recipe task name its recipe fields (tasks.NAME.header, tasks.NAME.columns.text_b)', () => {
+    const dev = writeTemp('s.tsv', 'label\ttext_a\n1\tgood\n');
+    const t = { ...task({ type: 'single', labels: ['0', '1'], columns: { label: 0, text_a: 1 } }), dev };
+    expect(failure(() => readTaskSplit(t, 'dev', { taskName: 'senti' }))).toBe(
+      `${dev}:1: label "label" is not one of ["0","1"] (tasks.senti.labels); is the first row a header? set tasks.senti.header: true`,
+    );
+    const pair = { ...task({ type: 'pair', format: 'jsonl', labels: ['0', '1'], columns: { text_a: 'a', text_b: 'b' } }), dev: writeTemp('p.jsonl', '{"a": "x", "label": "1"}\n') };
+    expect(failure(() => readTaskSplit(pair, 'dev', { taskName: 'nli' }))).toMatch(/p\.jsonl:1: no key "b" \(tasks\.nli\.columns\.text_b\); keys: a, label$/);
+  });
 });
 
 describe('readExamples: csv', () => {
