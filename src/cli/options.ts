@@ -83,7 +83,7 @@ export interface DataArgs {
   'label-alias'?: string[];
 }
 
-/** Adds the data-file options; `labelled` adds the gold-label ones (eval). */
+/** Adds the data-file options; `labelled` adds the gold-label ones (eval; predict ignores a file's labels). */
 export function withDataOptions<T>(y: Argv<T>, labelled: boolean): Argv<T & DataArgs> {
   let out = y
     .option('format', { choices: ['tsv', 'csv', 'jsonl'] as const, describe: 'File format (default: from the extension, else tsv); like a recipe task\'s format' })
@@ -93,15 +93,20 @@ export function withDataOptions<T>(y: Argv<T>, labelled: boolean): Argv<T & Data
     .option('text-b', {
       type: 'string',
       describe: 'Column of the second text of a pair (default: text_b when the header or JSON has it, column 1 of a file with one more column than a single-text one)',
-    });
+    })
+    .option('labels', { type: 'string', describe: 'Class names in class-id order, comma-separated, as the file writes them and the output names them (default: the model\'s id2label)' });
   if (labelled) {
     out = out
       .option('label', { type: 'string', describe: 'Column of the gold label (default label / the column after the texts)' })
-      .option('labels', { type: 'string', describe: 'Label names as written in the file, comma-separated, in class-id order (default: the model\'s id2label)' })
       .option('skip-labels', { type: 'string', array: true, describe: 'Skip rows with this gold label, e.g. --skip-labels=- for OCNLI (recipe: skip_labels; repeatable)' })
       .option('label-alias', { type: 'string', array: true, describe: 'FROM=TO: the label FROM in the file means TO (recipe: label_aliases; repeatable)' });
   }
   return out as Argv<T & DataArgs>;
+}
+
+/** `--labels a,b,c` as a list. */
+export function labelList(v: string | undefined): string[] | undefined {
+  return v?.split(',').map((l) => l.trim());
 }
 
 /** A column given on the command line: a 0-based index when it is all digits, else a name. */

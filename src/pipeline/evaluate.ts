@@ -67,6 +67,8 @@ export interface PredictOptions extends InferenceOptions, DataColumns {
    * with any DataColumns option, a tsv / csv / jsonl file read as eval reads it (labels ignored).
    */
   input: string;
+  /** Names of the classes in class-id order, for the output (default: the config's id2label). */
+  labels?: string[];
 }
 
 export interface Prediction {
@@ -112,6 +114,15 @@ function openPredictor(dir: string): Predictor {
 function defaultLabels(model: BertModel): string[] {
   const l = model.config.labels;
   return l.every((name, i) => name === `LABEL_${i}`) ? l.map((_, i) => String(i)) : l;
+}
+
+/** The class names: those given (one per class of the model) or the config's. */
+function classNames(p: Predictor, given: string[] | undefined): string[] {
+  const labels = given ?? p.labels;
+  if (!p.regression && labels.length !== p.model.config.numLabels) {
+    throw new UsageError(`--labels: ${labels.length} labels given but the model has ${p.model.config.numLabels} classes`);
+  }
+  return labels;
 }
 
 /** Logits [N, K] (flat) of the encoded examples, in order. */
@@ -180,10 +191,7 @@ export async function evaluateModelDir(dir: string, opts: EvaluateOptions): Prom
   const batchSize = checkBatchSize(opts.batchSize);
   const p = openPredictor(dir);
   try {
-    const labels = opts.labels ?? p.labels;
-    if (!p.regression && labels.length !== p.model.config.numLabels) {
-      throw new UsageError(`--labels: ${labels.length} labels given but the model has ${p.model.config.numLabels} classes`);
-    }
+    const labels = classNames(p, opts.labels);
     const names = opts.names ?? RECIPE_NAMES;
     for (const [from, to] of Object.entries(opts.labelAliases ?? {})) {
       if (!p.regression && !labels.includes(to)) {
@@ -277,6 +285,7 @@ export async function predictModelDir(dir: string, opts: PredictOptions): Promis
   const inputs = readInputs(opts);
   const p = openPredictor(dir);
   try {
+    const labels = classNames(p, opts.labels);
     const logits = logitsOf(p, encodeAll(p, inputs, opts), batchSize);
     const K = p.model.config.numLabels;
     return inputs.map((t, i) => {
@@ -287,9 +296,9 @@ export async function predictModelDir(dir: string, opts: PredictOptions): Promis
       const best = probs.indexOf(Math.max(...probs));
       return {
         ...base,
-        label: p.labels[best]!,
+        label: labels[best]!,
         score: probs[best]!,
-        probabilities: Object.fromEntries(p.labels.map((l, k) => [l, probs[k]!])),
+        probabilities: Object.fromEntries(labels.map((l, k) => [l, probs[k]!])),
       };
     });
   } finally {

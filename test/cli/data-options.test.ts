@@ -107,14 +107,16 @@ describeData('eval and predict on the real CLUE files', () => {
     expectUserError(tinybert('eval', nli, '--data', OCNLI, '--label-alias', 'entailment'), /--label-alias: expected FROM=TO, got "entailment"/);
   }, 60_000);
 
-  it('predict reads OCNLI sentence1/sentence2 JSON lines with --text-a/--text-b (labels ignored)', () => {
+  it('predict reads OCNLI sentence1/sentence2 JSON lines with --text-a/--text-b (labels ignored), --labels names the classes', () => {
     expectUserError(tinybert('predict', nli, '--input', OCNLI), /dev\.json:1: expected an object with a string "text_a"; keys: level, sentence1, .* \(name them with --text-a \/ --text-b\)/);
-    const r = tinybert('predict', nli, '--input', OCNLI, '--text-a', 'sentence1', '--text-b', 'sentence2', '--max-seq-length', '24', '--batch-size', '256');
+    expectUserError(tinybert('predict', nli, '--input', OCNLI, '--text-a', 'sentence1', '--labels', 'a,b'), /--labels: 2 labels given but the model has 3 classes/);
+    const r = tinybert('predict', nli, '--input', OCNLI, '--text-a', 'sentence1', '--text-b', 'sentence2', '--labels', 'e,n,c', '--max-seq-length', '24', '--batch-size', '256');
     expect(r.code, r.stderr).toBe(0);
-    const preds = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { text_a: string; text_b?: string; label: string });
+    const preds = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { text_a: string; text_b?: string; label: string; probabilities: object });
     expect(preds).toHaveLength(3000);
     expect(preds[0]).toMatchObject({ text_a: '身上裹一件工厂发的棉大衣,手插在袖筒里', text_b: '身上至少一件衣服' });
-    expect(['entailment', 'neutral', 'contradiction']).toContain(preds[0]!.label);
+    expect(['e', 'n', 'c']).toContain(preds[0]!.label);
+    expect(Object.keys(preds[0]!.probabilities)).toEqual(['e', 'n', 'c']);
   }, 60_000);
 
   it('predict reads a tsv with a header (ChnSentiCorp --header) and asks which columns hold the texts of a wider file (AFQMC)', () => {

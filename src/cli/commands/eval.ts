@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { initBackend } from '../../backend/select.js';
 import { evaluateModelDir, type EvaluationResult } from '../../pipeline/evaluate.js';
-import { CLI_NAMES, column, labelAliases, numberOption, withDataOptions, type DataArgs } from '../options.js';
+import { CLI_NAMES, column, labelAliases, labelList, numberOption, withDataOptions, type DataArgs } from '../options.js';
 
 interface Args extends DataArgs {
   dir: string;
@@ -45,7 +45,7 @@ const command: CommandModule<object, Args> = {
       textA: column(a['text-a']),
       textB: column(a['text-b']),
       label: column(a.label),
-      labels: a.labels?.split(',').map((l) => l.trim()),
+      labels: labelList(a.labels),
       skipLabels: a['skip-labels'],
       labelAliases: labelAliases(a['label-alias']),
       names: CLI_NAMES,
