@@ -14,7 +14,8 @@ import { rejectInvalidOptions } from './options.js';
  * (`tinybert tokenize --vocab v.txt -- -foo`). yargs never fills a command's positionals from
  * after `--` (it parses commands with populate-- forced on) and drops what it does not use, so
  * each operand goes in as an opaque token that yargs takes for a plain word, and comes back out
- * before validation: a missing one is "not enough arguments", an extra one "Unknown argument".
+ * before validation (no real argument contains NUL): a missing one is "not enough arguments", an
+ * extra one "Unknown argument".
  */
 const OPERAND = '\u0000operand:';
 const OPERAND_TOKEN = /\u0000operand:(\d+)/g;

@@ -2,8 +2,11 @@
  * Inference on a finished model — an exported student, a training checkpoint or a run directory:
  * `evaluateModelDir` scores a labelled file (every metric that applies), `predictModelDir` labels
  * raw texts. Label names default to the model config's id2label, so an exported student needs
- * nothing but its own directory. Batches are padded to their longest example (dynamic padding);
- * padding does not change a classifier's logits, so results equal fixed-length batching.
+ * nothing but its own directory. Data files are read as a recipe task reads them (format, header,
+ * columns, skip_labels, label_aliases). A model whose weights hold NaN or Inf is refused: its logits
+ * would be NaN and argmax would still name a class. Batches are padded to their longest example
+ * (dynamic padding); padding does not change a classifier's logits, so results equal fixed-length
+ * batching.
  */
 import { extname } from 'node:path';
 import { tf } from '../backend/tf.js';
