@@ -50,7 +50,8 @@ export function inspectModelDir(dir: string): ModelSummary {
       weightFiles,
       format: report.format,
       bytesOnDisk: weightFiles.reduce((n, f) => n + statSync(f).size, 0),
-      nonFinite: nonFiniteTensors(model.params),
+      // Training-only tensors too: a checkpoint with NaN projections cannot be resumed either.
+      nonFinite: nonFiniteTensors([...model.params, ...[...extras].map(([name, t]) => [name, t.data] as [string, ArrayLike<number>])]),
       vocabSize,
       totalParams: model.numParams(),
       components,
@@ -84,7 +85,7 @@ export function formatSummary(s: ModelSummary): string {
     `parameters ${fmt(s.totalParams)}`,
     ...s.components.map((x) => `  ${x.component.padEnd(12)} ${fmt(x.params).padStart(14)}`),
   ];
-  if (s.nonFinite.length) lines.push(`NOT FINITE  ${describeNonFinite(s.nonFinite)}: inference refuses this model`);
+  if (s.nonFinite.length) lines.push(`NOT FINITE ${describeNonFinite(s.nonFinite)} (did training diverge?)`);
   if (s.extras.length) lines.push(`training-only tensors (not part of the model): ${s.extras.join(', ')}`);
   if (s.ignored.length) lines.push(`ignored tensors: ${s.ignored.map((i) => `${i.name} (${i.reason})`).join('; ')}`);
   return lines.join('\n');

@@ -34,6 +34,7 @@ function expectUserError(r: { code: number; stderr: string }, message: RegExp): 
 let tmp: string;
 let tfjs: string;
 let diverged: string;
+let badProjection: string;
 let inputs: string;
 
 beforeAll(async () => {
@@ -43,6 +44,10 @@ beforeAll(async () => {
   const model = tinyModel();
   tfjs = join(tmp, 'tfjs');
   await saveModelDir(model, tfjs, { format: 'tfjs', vocab });
+  badProjection = join(tmp, 'bad-projection');
+  const fitDense = new Float32Array(32 * 16).fill(0.5);
+  fitDense[3] = NaN;
+  await saveModelDir(model, badProjection, { vocab, extras: new Map([['fit_dense.weight', { shape: [32, 16], data: fitDense, dtype: 'F32' }]]) });
   // Small shards, so the weights are spread over several files as a real export's are.
   writeTfjsWeights(tfjs, readTfjsWeights(tfjs), { shardBytes: 8192 });
   // A diverged run: 5 NaN and 2 Inf in one tensor.
@@ -77,9 +82,14 @@ describe('inspect', () => {
   it('says when weights hold NaN or Inf (text and --json)', () => {
     const text = tinybert('inspect', diverged);
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(/NOT FINITE\s+bert\.encoder\.layer\.1\.output\.dense\.weight has 5 NaN \+ 2 Inf of 384 values: inference refuses this model/);
+    expect(text.stdout).toMatch(/NOT FINITE\s+bert\.encoder\.layer\.1\.output\.dense\.weight has 5 NaN \+ 2 Inf of 384 values \(did training diverge\?\)/);
     const json = JSON.parse(tinybert('inspect', diverged, '--json').stdout) as { nonFinite: unknown[] };
     expect(json.nonFinite).toEqual([{ name: 'bert.encoder.layer.1.output.dense.weight', size: 384, nan: 5, inf: 2 }]);
+  });
+
+  it('says when a training-only tensor (fit_dense) holds NaN', () => {
+    const json = JSON.parse(tinybert('inspect', badProjection, '--json').stdout) as { nonFinite: unknown[] };
+    expect(json.nonFinite).toEqual([{ name: 'fit_dense.weight', size: 512, nan: 1, inf: 0 }]);
   });
 });
 
