@@ -9,9 +9,35 @@ import type { CommandModule } from 'yargs';
 import { TinybertError } from '../errors.js';
 import { fsErrorMessage } from '../util/fs.js';
 import { commands } from './commands/index.js';
+import { rejectInvalidOptions } from './options.js';
+
+/**
+ * `--` ends the options: every later argument is a positional, even one starting with "-"
+ * (`tinybert tokenize --vocab v.txt -- -foo`). yargs never fills a command's positionals from
+ * after `--` (it parses commands with populate-- forced on) and drops what it does not use, so
+ * each operand goes in as an opaque token that yargs takes for a plain word, and comes back out
+ * before validation (no real argument contains NUL): a missing one is "not enough arguments", an
+ * extra one "Unknown argument".
+ */
+const OPERAND = '\u0000operand:';
+const OPERAND_TOKEN = /\u0000operand:(\d+)/g;
+
+function protectOperands(argv: string[]): { args: string[]; operands: string[] } {
+  const end = argv.indexOf('--');
+  if (end < 0) return { args: argv, operands: [] };
+  const operands = argv.slice(end + 1);
+  return { args: [...argv.slice(0, end), ...operands.map((_, i) => `${OPERAND}${i}`)], operands };
+}
+
+function restoreOperands(value: unknown, operands: string[]): unknown {
+  if (typeof value === 'string') return value.replace(OPERAND_TOKEN, (_, i: string) => operands[Number(i)]!);
+  if (Array.isArray(value)) return value.map((v) => restoreOperands(v, operands));
+  return value;
+}
 
 export async function main(argv: string[]): Promise<number> {
-  let parser = yargs(argv)
+  const { args, operands } = protectOperands(argv);
+  let parser = yargs(args)
     .scriptName('tinybert')
     .usage('$0 <command> [options]\n\nTinyBERT distillation of NEZHA / BERT teachers in TypeScript.')
     .option('backend', {
@@ -20,6 +46,11 @@ export async function main(argv: string[]): Promise<number> {
       describe: 'Compute engine (default: $TINYBERT_BACKEND, else the fastest that works: tensorflow → native → cpu)',
       global: true,
     })
+    .middleware((a) => {
+      for (const key of Object.keys(a)) a[key] = restoreOperands(a[key], operands);
+    }, true)
+    // A check, not a middleware: options are coerced by middleware registered after this one.
+    .check((a) => rejectInvalidOptions(a), true)
     .demandCommand(1, 'Give a command; see --help.')
     .strict()
     .recommendCommands()
@@ -28,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     .version()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((msg, err) => {
-      throw err ?? new UsageFailure(msg);
+      throw err ?? new UsageFailure(restoreOperands(msg, operands) as string);
     });
   for (const c of commands) parser = parser.command(c as CommandModule);
   try {

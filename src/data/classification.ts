@@ -26,12 +26,35 @@ export interface ReadOptions {
   labelled?: boolean;
   /** The task's name in the recipe, for messages. */
   taskName?: string;
+  /** How the caller names the settings a message points at (default: the recipe's fields). */
+  names?: SettingNames;
 }
 
-type Field = 'text_a' | 'text_b' | 'label';
+export type Field = 'text_a' | 'text_b' | 'label';
+
+/**
+ * Messages speak the caller's language: a recipe user sets `columns.text_b` and `header: true`, a
+ * command-line user gives `--text-b` and `--header`.
+ */
+export interface SettingNames {
+  /** The setting that maps a field to a column: `columns.text_b` / `--text-b`. */
+  column(field: Field): string;
+  /** How to say the first row is a header: `set header: true` / `give --header`. */
+  setHeader: string;
+  /** The label list: `labels` / `--labels`. */
+  labels: string;
+}
+
+/** The recipe fields of task `name` (`tasks.name.columns.text_b`), or of any task. */
+export function recipeNames(name?: string): SettingNames {
+  const at = name === undefined ? '' : `tasks.${name}.`;
+  return { column: (field) => `${at}columns.${field}`, setHeader: `set ${at}header: true`, labels: `${at}labels` };
+}
+
+export const RECIPE_NAMES: SettingNames = recipeNames();
 
 /** Resolves each mapped column to a cell index (tsv/csv) using the header row when names are used. */
-function columnIndices(file: string, task: TaskFormat, header: string[] | undefined, fields: Field[]): Map<Field, number> {
+function columnIndices(file: string, task: TaskFormat, header: string[] | undefined, fields: Field[], names: SettingNames): Map<Field, number> {
   const out = new Map<Field, number>();
   for (const field of fields) {
     const col: Column | undefined = task.columns[field];
@@ -40,7 +63,7 @@ function columnIndices(file: string, task: TaskFormat, header: string[] | undefi
     else {
       const i = header?.indexOf(col) ?? -1;
       if (i < 0) {
-        throw new DataError(`${file}:1: the header has no column "${col}" (columns.${field}); header: ${show(header ?? [])}`);
+        throw new DataError(`${file}:1: the header has no column "${col}" (${names.column(field)}); header: ${show(header ?? [])}`);
       }
       out.set(field, i);
     }
@@ -49,8 +72,12 @@ function columnIndices(file: string, task: TaskFormat, header: string[] | undefi
 }
 
 /** Reads a tsv/csv/jsonl file of the task into examples. */
-export function readExamples(file: string, task: TaskFormat, { labelled = true }: ReadOptions = {}): Example[] {
-  let rows = readRows(file, task.format);
+export function readExamples(file: string, task: TaskFormat, opts: ReadOptions = {}): Example[] {
+  return examplesFromRows(file, readRows(file, task.format), task, opts);
+}
+
+/** Examples from the records of `file` (already read with `readRows`). */
+export function examplesFromRows(file: string, rows: Row[], task: TaskFormat, { labelled = true, names = RECIPE_NAMES }: ReadOptions = {}): Example[] {
   const fields: Field[] = ['text_a', ...(task.columns.text_b !== undefined ? (['text_b'] as const) : []), ...(labelled ? (['label'] as const) : [])];
   const labelIndex = new Map((task.labels ?? []).map((l, i) => [l, i]));
   const skip = new Set(task.skip_labels);
@@ -62,19 +89,19 @@ export function readExamples(file: string, task: TaskFormat, { labelled = true }
       const key = task.columns[field] as string;
       const obj = row.cells as Record<string, unknown>;
       if (!(key in obj)) {
-        throw new DataError(`${row.source}: no key "${key}" (columns.${field}); keys: ${Object.keys(obj).join(', ')}`);
+        throw new DataError(`${row.source}: no key "${key}" (${names.column(field)}); keys: ${Object.keys(obj).join(', ')}`);
       }
       return obj[key];
     };
   } else {
     const header = task.header ? (rows[0]?.cells as string[] | undefined) : undefined;
     if (task.header) rows = rows.slice(1);
-    const indices = columnIndices(file, task, header, fields);
+    const indices = columnIndices(file, task, header, fields, names);
     const width = header?.length ?? (rows[0]?.cells as string[] | undefined)?.length ?? 0;
     const needed = Math.max(...indices.values()) + 1;
     if (rows.length > 0 && width < needed) {
       const at = header ? `${file}:1` : rows[0].source;
-      throw new DataError(`${at}: ${width} columns, but the column mapping needs ${needed} (${describeMapping(task, fields)})`);
+      throw new DataError(`${at}: ${width} columns, but the column mapping needs ${needed} (${describeMapping(task, fields, names)})`);
     }
     get = (row, field) => {
       const cells = row.cells as string[];
@@ -99,8 +126,8 @@ export function readExamples(file: string, task: TaskFormat, { labelled = true }
       } else {
         const index = labelIndex.get(named);
         if (index === undefined) {
-          const hint = examples.length === 0 && !task.header && task.format !== 'jsonl' ? '; is the first row a header? set header: true' : '';
-          throw new DataError(`${row.source}: label ${show(raw)} is not one of ${show(task.labels)}${hint}`);
+          const hint = examples.length === 0 && !task.header && task.format !== 'jsonl' ? `; is the first row a header? ${names.setHeader}` : '';
+          throw new DataError(`${row.source}: label ${show(raw)} is not one of ${show(task.labels)} (${names.labels})${hint}`);
         }
         label = index;
       }
@@ -119,13 +146,13 @@ function text(row: Row, value: unknown, field: Field): string {
   throw new DataError(`${row.source}: ${field} should be text, saw ${show(value, 40)}`);
 }
 
-function describeMapping(task: TaskFormat, fields: Field[]): string {
-  return fields.map((f) => `${f}: ${show(task.columns[f])}`).join(', ');
+function describeMapping(task: TaskFormat, fields: Field[], names: SettingNames): string {
+  return fields.map((f) => `${names.column(f)}=${show(task.columns[f])}`).join(', ');
 }
 
 /** Reads one split of a resolved recipe task; `test` is read without labels unless it has them. */
 export function readTaskSplit(task: TaskConfig, split: 'train' | 'dev' | 'test', opts: ReadOptions = {}): Example[] {
   const file = task[split];
   if (file === undefined) throw new DataError(`tasks.${opts.taskName ?? '<task>'}.${split}: the task has no ${split} file`);
-  return readExamples(file, task, opts);
+  return readExamples(file, task, { names: recipeNames(opts.taskName), ...opts });
 }

@@ -12,10 +12,12 @@
  * (byte offset and line of a line, and how many of its pieces were already used), so restoring
  * that position reproduces the rest of the stream exactly.
  */
+import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { DataError } from '../errors.js';
+import { warnInvalidUtf8 } from './rows.js';
 
 export const corpusPositionSchema = z
   .strictObject({
@@ -62,7 +64,12 @@ export async function* readLines(file: string, offset = 0, line = 1): AsyncGener
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let start = offset;
+  let checkUtf8 = true;
   const emit = (bytes: Buffer): Line => {
+    if (checkUtf8 && !isUtf8(bytes)) {
+      warnInvalidUtf8(file, line);
+      checkUtf8 = false;
+    }
     let text = decoder.decode(bytes);
     if (text.endsWith('\r')) text = text.slice(0, -1);
     if (start === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);

@@ -165,8 +165,17 @@ export function computeMetric(name: MetricName, preds: Values, labels: Values): 
   }
 }
 
-/** Every metric that applies to the task kind, for eval logs. */
-export function allMetrics(regression: boolean, preds: Values, labels: Values): Partial<Record<MetricName, number>> {
-  const names: readonly MetricName[] = regression ? ['pearson', 'spearman'] : CLASSIFICATION_METRICS;
-  return Object.fromEntries(names.map((n) => [n, computeMetric(n, preds, labels)]));
+/**
+ * The metrics that mean something for a task: correlations for regression; for classification
+ * accuracy, F1 and MCC, where the binary F1 of class 1 only exists with two classes (with more it
+ * would score one class as if it were "the positive one"), so more classes get the macro F1 alone.
+ */
+export function applicableMetrics(regression: boolean, classes: number): MetricName[] {
+  if (regression) return ['pearson', 'spearman'];
+  return CLASSIFICATION_METRICS.filter((n) => n !== 'f1' || classes === 2);
+}
+
+/** Every metric that applies to the task, for eval logs and the summary table. */
+export function allMetrics(regression: boolean, classes: number, preds: Values, labels: Values): Partial<Record<MetricName, number>> {
+  return Object.fromEntries(applicableMetrics(regression, classes).map((n) => [n, computeMetric(n, preds, labels)]));
 }

@@ -9,6 +9,7 @@
  *
  * Blank lines between records are skipped. A UTF-8 byte-order mark is ignored.
  */
+import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { DataError, show } from '../errors.js';
 import type { DataFormat } from '../recipe/task.js';
@@ -20,13 +21,50 @@ export interface Row {
   source: string;
 }
 
+/** Where data warnings go: stderr, unless a caller (a run writing its log) takes them. */
+let warningSink: (message: string) => void = (message) => {
+  process.stderr.write(`tinybert: warning: ${message}\n`);
+};
+const warnedInvalidUtf8 = new Set<string>();
+
+/** Sends data warnings to `sink` instead of stderr; returns the previous sink (to restore it). */
+export function setDataWarningSink(sink: (message: string) => void): (message: string) => void {
+  const previous = warningSink;
+  warningSink = sink;
+  return previous;
+}
+
+/**
+ * Invalid UTF-8 is decoded as U+FFFD (a GBK file becomes a wall of replacement characters, which
+ * still tokenize): not an error, but said once per file with the first line where it happens.
+ */
+export function warnInvalidUtf8(file: string, line: number): void {
+  if (warnedInvalidUtf8.has(file)) return;
+  warnedInvalidUtf8.add(file);
+  warningSink(`${file}:${line}: invalid UTF-8, replaced by U+FFFD here and wherever else it occurs in this file (is it GBK or another encoding?)`);
+}
+
+/** 1-based line of the first invalid UTF-8 byte sequence (no multi-byte sequence contains \n). */
+function firstInvalidLine(bytes: Buffer): number {
+  let line = 1;
+  for (let start = 0; start < bytes.length; line++) {
+    const nl = bytes.indexOf(0x0a, start);
+    const end = nl < 0 ? bytes.length : nl;
+    if (!isUtf8(bytes.subarray(start, end))) return line;
+    start = end + 1;
+  }
+  return line;
+}
+
 export function readText(file: string): string {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
     throw new DataError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  if (!isUtf8(bytes)) warnInvalidUtf8(file, firstInvalidLine(bytes));
+  const text = bytes.toString('utf8');
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 

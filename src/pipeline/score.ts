@@ -22,5 +22,5 @@ export async function scoreModel(model: BertModel, source: BatchSource, regressi
     else preds.push(...Array.from(argmaxRows(values, K)));
     labels.push(...Array.from(host.labels ?? []));
   }
-  return { ...allMetrics(regression, preds, labels), examples: labels.length };
+  return { ...allMetrics(regression, K, preds, labels), examples: labels.length };
 }

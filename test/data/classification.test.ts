@@ -57,11 +57,11 @@ describe('readExamples: tsv', () => {
   it('rejects an unknown label, naming file:line and the label list, hinting at a header', () => {
     const file = writeTemp('s.tsv', 'label\ttext_a\n1\tgood\n');
     expect(failure(() => readExamples(file, task({ type: 'single', labels: ['0', '1'], columns: { label: 0, text_a: 1 } })))).toBe(
-      `${file}:1: label "label" is not one of ["0","1"]; is the first row a header? set header: true`,
+      `${file}:1: label "label" is not one of ["0","1"] (labels); is the first row a header? set header: true`,
     );
     const later = writeTemp('s.tsv', '1\tgood\n2\tbad\n');
     expect(failure(() => readExamples(later, task({ type: 'single', labels: ['0', '1'], columns: { label: 0, text_a: 1 } })))).toBe(
-      `${later}:2: label "2" is not one of ["0","1"]`,
+      `${later}:2: label "2" is not one of ["0","1"] (labels)`,
     );
   });
 
@@ -75,7 +75,7 @@ describe('readExamples: tsv', () => {
   it('rejects a mapping that needs more columns than the file has', () => {
     const file = writeTemp('s.txt', 'good\t1\n');
     expect(failure(() => readExamples(file, task({ type: 'pair', labels: ['0', '1'] })))).toBe(
-      `${file}:1: 2 columns, but the column mapping needs 3 (text_a: 0, text_b: 1, label: 2)`,
+      `${file}:1: 2 columns, but the column mapping needs 3 (columns.text_a=0, columns.text_b=1, columns.label=2)`,
     );
   });
 
@@ -98,6 +98,16 @@ describe('readExamples: tsv', () => {
     expect(failure(() => readTaskSplit(task({ type: 'single', labels: ['0', '1'] }), 'dev', { taskName: 'chnsenticorp' }))).toBe(
       'tasks.chnsenticorp.dev: the task has no dev file',
     );
+  });
+
+  it('messages of a recipe task name its recipe fields (tasks.NAME.header, tasks.NAME.columns.text_b)', () => {
+    const dev = writeTemp('s.tsv', 'label\ttext_a\n1\tgood\n');
+    const t = { ...task({ type: 'single', labels: ['0', '1'], columns: { label: 0, text_a: 1 } }), dev };
+    expect(failure(() => readTaskSplit(t, 'dev', { taskName: 'senti' }))).toBe(
+      `${dev}:1: label "label" is not one of ["0","1"] (tasks.senti.labels); is the first row a header? set tasks.senti.header: true`,
+    );
+    const pair = { ...task({ type: 'pair', format: 'jsonl', labels: ['0', '1'], columns: { text_a: 'a', text_b: 'b' } }), dev: writeTemp('p.jsonl', '{"a": "x", "label": "1"}\n') };
+    expect(failure(() => readTaskSplit(pair, 'dev', { taskName: 'nli' }))).toMatch(/p\.jsonl:1: no key "b" \(tasks\.nli\.columns\.text_b\); keys: a, label$/);
   });
 });
 

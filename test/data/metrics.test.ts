@@ -83,8 +83,14 @@ describe('computeMetric / allMetrics', () => {
     expect(computeMetric('accuracy', preds, labels)).toBe(5 / 8);
     expect(computeMetric('f1', preds, labels)).toBe(6 / 9);
     expect(computeMetric('spearman', [1, 2, 3], [1, 2, 3])).toBeCloseTo(1, 12);
-    expect(Object.keys(allMetrics(false, preds, labels))).toEqual(['accuracy', 'f1', 'f1_macro', 'mcc']);
-    expect(Object.keys(allMetrics(true, [1, 2, 3], [2, 1, 3]))).toEqual(['pearson', 'spearman']);
+    expect(Object.keys(allMetrics(false, 2, preds, labels))).toEqual(['accuracy', 'f1', 'f1_macro', 'mcc']);
+    expect(Object.keys(allMetrics(true, 1, [1, 2, 3], [2, 1, 3]))).toEqual(['pearson', 'spearman']);
+  });
+
+  it('reports no binary f1 for more than two classes, only f1_macro', () => {
+    const m = allMetrics(false, 3, [0, 1, 2, 2], [0, 2, 2, 1]);
+    expect(Object.keys(m)).toEqual(['accuracy', 'f1_macro', 'mcc']);
+    expect(m.f1_macro).toBeCloseTo((1 + 0 + 0.5) / 3, 12);
   });
 
   it('rejects mismatched lengths and empty inputs, naming the metric', () => {

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { initBackend } from '../../backend/select.js';
 import { createModelDir } from '../../checkpoint/create.js';
+import { numberOption } from '../options.js';
 
 interface Args {
   config: string;
@@ -18,7 +19,7 @@ const command: CommandModule<object, Args> = {
     y
       .option('config', { type: 'string', demandOption: true, describe: 'Model config (bert_config.json / HF config.json style), e.g. teachers/demo-nezha.json' })
       .option('out', { type: 'string', demandOption: true, describe: 'Folder to write: new, empty, or a model folder tinybert wrote (replaced atomically); anything else is refused' })
-      .option('seed', { type: 'number', default: 0, describe: 'Initialisation seed (same seed → same weights)' })
+      .option('seed', numberOption('Initialisation seed (same seed → same weights)', { integer: true, min: 0, default: 0 }))
       .option('vocab', { type: 'string', describe: 'vocab.txt to copy into the directory' })
       .option('format', { choices: ['safetensors', 'pytorch', 'tfjs'] as const, default: 'safetensors' as const, describe: 'Weight file format' }),
   handler: async (a) => {

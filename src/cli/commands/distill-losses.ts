@@ -1,9 +1,9 @@
 import type { CommandModule } from 'yargs';
 import { initBackend } from '../../backend/select.js';
 import { distillLossesFromFiles } from '../../distill/parity.js';
-import { UsageError } from '../../errors.js';
 import { recordToJson } from '../../pipeline/forward.js';
 import { writeTextAtomic } from '../../util/fs.js';
+import { numberOption } from '../options.js';
 
 interface Args {
   teacher: string;
@@ -22,14 +22,11 @@ const command: CommandModule<object, Args> = {
       .option('teacher', { type: 'string', demandOption: true, describe: 'Teacher model directory (with a task head)' })
       .option('student', { type: 'string', demandOption: true, describe: 'Student model directory or checkpoint (with its fit_dense)' })
       .option('inputs', { type: 'string', demandOption: true, describe: 'JSON batch {input_ids, token_type_ids, attention_mask, labels?}' })
-      .option('temperature', { type: 'number', array: true, default: [1], describe: 'Prediction-loss temperature(s); one pred_loss_T<T> each' })
+      .option('temperature', numberOption('Prediction-loss temperature(s); one pred_loss_T<T> each', { min: 0, exclusive: true, array: true, default: [1] }))
       .option('out', { type: 'string', describe: 'Write the JSON here instead of stdout' }),
   handler: async (a) => {
     await initBackend(a.backend, { quiet: true });
-    const temps = a.temperature.map(Number);
-    const bad = temps.find((t) => !(t > 0) || !Number.isFinite(t));
-    if (bad !== undefined) throw new UsageError(`--temperature: expected positive numbers, got ${bad}`);
-    const report = distillLossesFromFiles({ teacher: a.teacher, student: a.student, inputs: a.inputs, temperatures: temps });
+    const report = distillLossesFromFiles({ teacher: a.teacher, student: a.student, inputs: a.inputs, temperatures: a.temperature });
     // One key per line, as the reference dumps, so the two files diff line by line.
     const text = recordToJson(report as unknown as Record<string, unknown>);
     if (a.out) {

@@ -1,26 +1,15 @@
 import type { CommandModule } from 'yargs';
 import { initBackend } from '../../backend/select.js';
 import { evaluateModelDir, type EvaluationResult } from '../../pipeline/evaluate.js';
-import type { Column, DataFormat } from '../../recipe/task.js';
+import { CLI_NAMES, column, labelAliases, labelList, numberOption, withDataOptions, type DataArgs } from '../options.js';
 
-interface Args {
+interface Args extends DataArgs {
   dir: string;
   data: string;
-  format?: DataFormat;
-  header: boolean;
-  'text-a'?: string;
-  'text-b'?: string;
-  label?: string;
-  labels?: string;
   'max-seq-length': number;
   'batch-size': number;
   json: boolean;
   backend?: string;
-}
-
-/** A column given on the command line: a 0-based index when it is all digits, else a name. */
-function column(v: string | undefined): Column | undefined {
-  return v === undefined ? undefined : /^\d+$/.test(v) ? Number(v) : v;
 }
 
 function table(r: EvaluationResult): string {
@@ -38,17 +27,14 @@ const command: CommandModule<object, Args> = {
   command: 'eval <dir>',
   describe: 'Score a model (exported student, checkpoint or run) on a labelled tsv/csv/jsonl file',
   builder: (y) =>
-    y
-      .positional('dir', { type: 'string', demandOption: true, describe: 'Model directory, training checkpoint or run directory' })
-      .option('data', { type: 'string', demandOption: true, describe: 'Labelled data file' })
-      .option('format', { choices: ['tsv', 'csv', 'jsonl'] as const, describe: 'File format (default: from the extension, else tsv)' })
-      .option('header', { type: 'boolean', default: false, describe: 'tsv/csv: the first row names the columns' })
-      .option('text-a', { type: 'string', describe: 'Column of the first text: name or 0-based index (default text_a / 0)' })
-      .option('text-b', { type: 'string', describe: 'Column of the second text for pair tasks' })
-      .option('label', { type: 'string', describe: 'Column of the gold label (default label / the column after the texts)' })
-      .option('labels', { type: 'string', describe: 'Label names as written in the file, comma-separated, in class-id order (default: id2label)' })
-      .option('max-seq-length', { type: 'number', default: 128, describe: 'Tokens per example including [CLS]/[SEP]' })
-      .option('batch-size', { type: 'number', default: 32, describe: 'Examples per forward pass' })
+    withDataOptions(
+      y
+        .positional('dir', { type: 'string', demandOption: true, describe: 'Model directory, training checkpoint or run directory' })
+        .option('data', { type: 'string', demandOption: true, describe: 'Labelled data file' }),
+      true,
+    )
+      .option('max-seq-length', numberOption('Tokens per example including [CLS]/[SEP]', { integer: true, min: 3, default: 128 }))
+      .option('batch-size', numberOption('Examples per forward pass', { integer: true, min: 1, default: 32 }))
       .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' }),
   handler: async (a) => {
     await initBackend(a.backend, { quiet: true });
@@ -59,7 +45,10 @@ const command: CommandModule<object, Args> = {
       textA: column(a['text-a']),
       textB: column(a['text-b']),
       label: column(a.label),
-      labels: a.labels?.split(',').map((l) => l.trim()),
+      labels: labelList(a.labels),
+      skipLabels: a['skip-labels'],
+      labelAliases: labelAliases(a['label-alias']),
+      names: CLI_NAMES,
       maxSeqLength: a['max-seq-length'],
       batchSize: a['batch-size'],
     });

@@ -2,8 +2,9 @@ import type { CommandModule } from 'yargs';
 import { initBackend } from '../../backend/select.js';
 import { predictModelDir } from '../../pipeline/evaluate.js';
 import { writeTextAtomic } from '../../util/fs.js';
+import { CLI_NAMES, column, labelList, numberOption, withDataOptions, type DataArgs } from '../options.js';
 
-interface Args {
+interface Args extends DataArgs {
   dir: string;
   input: string;
   out?: string;
@@ -16,15 +17,32 @@ const command: CommandModule<object, Args> = {
   command: 'predict <dir>',
   describe: 'Label texts with a classification model: one JSON line per input (label, score, probabilities)',
   builder: (y) =>
-    y
-      .positional('dir', { type: 'string', demandOption: true, describe: 'Model directory, training checkpoint or run directory' })
-      .option('input', { type: 'string', demandOption: true, describe: 'Text file (one example per line, text_a<TAB>text_b for pairs) or JSONL {text_a, text_b}' })
+    withDataOptions(
+      y
+        .positional('dir', { type: 'string', demandOption: true, describe: 'Model directory, training checkpoint or run directory' })
+        .option('input', {
+          type: 'string',
+          demandOption: true,
+          describe: 'Text file (one example per line, text_a<TAB>text_b for pairs) or JSONL {text_a, text_b}; with --format/--header/--text-a/--text-b any tsv/csv/jsonl data file (its labels are ignored)',
+        }),
+      false,
+    )
       .option('out', { type: 'string', describe: 'Write the JSON lines here instead of stdout' })
-      .option('max-seq-length', { type: 'number', default: 128, describe: 'Tokens per example including [CLS]/[SEP]' })
-      .option('batch-size', { type: 'number', default: 32, describe: 'Examples per forward pass' }),
+      .option('max-seq-length', numberOption('Tokens per example including [CLS]/[SEP]', { integer: true, min: 3, default: 128 }))
+      .option('batch-size', numberOption('Examples per forward pass', { integer: true, min: 1, default: 32 })),
   handler: async (a) => {
     await initBackend(a.backend, { quiet: true });
-    const preds = await predictModelDir(a.dir, { input: a.input, maxSeqLength: a['max-seq-length'], batchSize: a['batch-size'] });
+    const preds = await predictModelDir(a.dir, {
+      input: a.input,
+      format: a.format,
+      header: a.header,
+      textA: column(a['text-a']),
+      textB: column(a['text-b']),
+      labels: labelList(a.labels),
+      names: CLI_NAMES,
+      maxSeqLength: a['max-seq-length'],
+      batchSize: a['batch-size'],
+    });
     const text = preds.map((p) => JSON.stringify(p)).join('\n') + '\n';
     if (a.out) {
       writeTextAtomic(a.out, text);

@@ -4,6 +4,7 @@
  */
 import type { CommandModule } from 'yargs';
 import { formatEncodingTable, tokenizeText } from '../../tokenizer/tokenize-command.js';
+import { numberOption } from '../options.js';
 
 interface TokenizeArgs {
   text: string;
@@ -22,10 +23,7 @@ const tokenize: CommandModule<object, TokenizeArgs> = {
       .positional('text', { type: 'string', demandOption: true, describe: 'Text to tokenize (segment a)' })
       .option('vocab', { type: 'string', demandOption: true, describe: 'Path of the vocab.txt (one token per line)' })
       .option('pair', { type: 'string', describe: 'Second text of a sentence pair (segment b, token type 1)' })
-      .option('max-length', {
-        type: 'number',
-        describe: 'Truncate to N tokens including [CLS]/[SEP], as task_distill.py does (no padding)',
-      })
+      .option('max-length', numberOption('Truncate to N tokens including [CLS]/[SEP], as task_distill.py does (no padding)', { integer: true, min: 1 }))
       .option('lower-case', {
         type: 'boolean',
         default: true,
