@@ -11,14 +11,14 @@
  *   (torch >= 2.1 adds <archive>/byteorder and <archive>/.data/serialization_id)
  *
  * `<archive>` is the top folder of the first record (torch writes the file stem, later versions
- * "archive"), so it is read, never assumed. Records are stored uncompressed. The pickle runs in
+ * "archive"), so it is read, never assumed. Records are stored uncompressed; each record's CRC-32
+ * is checked against the central directory before it is used. The pickle runs in
  * pickle.ts's VM with the allow-list below: nothing is imported or executed. The pre-1.6 legacy
  * format (a bare pickle stream starting with protocol 2 and a magic number) is rejected with the
  * conversion recipe.
  */
 import { basename, extname } from 'node:path';
 import * as zlib from 'node:zlib';
-import { unzipSync } from 'fflate';
 import { CheckpointError } from '../errors.js';
 import { readFileBytes, writeFileAtomic } from './file-io.js';
 import { PickleWriter, unpickle, type UnpickleHooks } from './pickle.js';
@@ -107,7 +107,7 @@ export function decodePytorchBin(bytes: Uint8Array, file: string): TensorMap {
       if (raw.length !== expected) {
         fail(`storage record "${record}" has ${raw.length} bytes but ${storage.numel} ${storage.cls.dtype} elements need ${expected} (truncated?)`);
       }
-      // fflate hands out fresh, aligned copies, so float32 storages are used without a second copy.
+      // readZip hands out fresh, aligned copies, so float32 storages are used without a second copy.
       data = dtype === 'F32' && raw.byteOffset % 4 === 0 ? new Float32Array(raw.buffer, raw.byteOffset, storage.numel) : decodeFloats(raw, dtype);
       decoded.set(storage.key, data);
     }
@@ -126,26 +126,148 @@ function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {
   return bytes.length >= prefix.length && prefix.every((b, i) => bytes[i] === b);
 }
 
-/** Unzips the records torch needs; the archive folder is the first record's top folder. */
-function readZip(bytes: Uint8Array, file: string): { prefix: string; records: Map<string, Uint8Array> } {
-  let prefix: string | undefined;
-  const wanted = (name: string) =>
-    name === `${prefix}/data.pkl` || name === `${prefix}/byteorder` || name.startsWith(`${prefix}/data/`);
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes, {
-      filter: ({ name }) => {
-        prefix ??= name.includes('/') ? name.slice(0, name.indexOf('/')) : '';
-        return wanted(name);
-      },
-    });
-  } catch (e) {
-    throw new CheckpointError(`${file}: truncated or corrupted zip archive (${(e as Error).message})`);
-  }
-  if (prefix === undefined) throw new CheckpointError(`${file}: empty zip archive, missing data.pkl`);
-  if (prefix === '') throw new CheckpointError(`${file}: zip records are not inside an archive folder (not a torch.save archive)`);
-  return { prefix, records: new Map(Object.entries(files)) };
+// The zip container, read from its central directory (as torch's reader does), every record's
+// CRC-32 checked before use: a bit flip in a stored storage record otherwise loads as other weights.
+//   end record    [sig 0x06054b50, disk, disk, count, count, central size, central offset, comment length]
+//   zip64 locator [sig 0x07064b50, disk, zip64 end record offset, disks] just before the end record
+//   zip64 end     [sig 0x06064b50, ..., count at 32 (u64), central offset at 48 (u64)]
+//   central entry [sig 0x02014b50, ..., method at 10, crc32 at 16, sizes at 20/24, name length at 28,
+//                  extra length at 30, comment length at 32, local header offset at 42], name, extra
+//   zip64 extra   [id 0x0001, length, then the u64 fields whose 32-bit field is 0xffffffff:
+//                  uncompressed size, compressed size, local header offset]
+const END_SIG = 0x06054b50;
+const ZIP64_LOCATOR_SIG = 0x07064b50;
+const ZIP64_END_SIG = 0x06064b50;
+const CENTRAL_SIG = 0x02014b50;
+const LOCAL_SIG = 0x04034b50;
+const ZIP64_EXTRA_ID = 0x0001;
+const MAX_COMMENT_BYTES = 0xffff;
+const METHOD_STORED = 0;
+const METHOD_DEFLATE = 8;
+/** deflate cannot expand data by more than this ratio; a larger declared size is a corrupt header. */
+const MAX_DEFLATE_RATIO = 1032;
+
+interface ZipEntry {
+  name: string;
+  method: number;
+  crc: number;
+  compressedSize: number;
+  size: number;
+  localOffset: number;
 }
+
+/** Reads every record, checking its CRC-32; the archive folder is the first record's top folder. */
+function readZip(bytes: Uint8Array, file: string): { prefix: string; records: Map<string, Uint8Array> } {
+  const fail: (reason: string) => never = (reason) => {
+    throw new CheckpointError(`${file}: truncated or corrupted zip archive (${reason})`);
+  };
+  const entries = centralDirectory(bytes, fail);
+  if (entries.length === 0) throw new CheckpointError(`${file}: empty zip archive, missing data.pkl`);
+  const first = entries[0]!.name;
+  if (!first.includes('/')) throw new CheckpointError(`${file}: zip records are not inside an archive folder (not a torch.save archive)`);
+  const records = new Map<string, Uint8Array>();
+  for (const e of entries) {
+    if (records.has(e.name)) fail(`record "${e.name}" occurs twice`);
+    const data = recordData(bytes, e, fail);
+    const crc = crc32(data);
+    if (crc !== e.crc) {
+      throw new CheckpointError(`${file}: record "${e.name}" is corrupted: CRC-32 0x${hex(crc)} but the archive says 0x${hex(e.crc)}`);
+    }
+    records.set(e.name, data);
+  }
+  return { prefix: first.slice(0, first.indexOf('/')), records };
+}
+
+function centralDirectory(bytes: Uint8Array, fail: (reason: string) => never): ZipEntry[] {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const u16 = (at: number) => (at + 2 <= bytes.length ? v.getUint16(at, true) : fail(`read past the end at byte ${at}`));
+  const u32 = (at: number) => (at + 4 <= bytes.length ? v.getUint32(at, true) : fail(`read past the end at byte ${at}`));
+  const u64 = (at: number) => {
+    const n = u32(at) + u32(at + 4) * 2 ** 32;
+    return Number.isSafeInteger(n) ? n : fail(`64-bit field at byte ${at} is too large`);
+  };
+  let end = bytes.length - END_RECORD_BYTES;
+  const lowest = Math.max(0, end - MAX_COMMENT_BYTES);
+  while (end >= lowest && !(v.getUint32(end, true) === END_SIG)) end--;
+  if (end < lowest) fail('no end-of-central-directory record');
+  let count = u16(end + 10);
+  let at = u32(end + 16);
+  const locator = end - 20;
+  if (locator >= 0 && v.getUint32(locator, true) === ZIP64_LOCATOR_SIG) {
+    const zip64End = u64(locator + 8);
+    if (u32(zip64End) !== ZIP64_END_SIG) fail('zip64 end record not found where its locator points');
+    count = u64(zip64End + 32);
+    at = u64(zip64End + 48);
+  }
+  // Each entry takes at least CENTRAL_HEADER_BYTES, so a corrupt count cannot loop for long.
+  if (count * CENTRAL_HEADER_BYTES > bytes.length) fail(`${count} records declared in ${bytes.length} bytes`);
+  const entries: ZipEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    if (u32(at) !== CENTRAL_SIG) fail(`central directory entry ${i} not found at byte ${at}`);
+    const nameLength = u16(at + 28);
+    const extraLength = u16(at + 30);
+    const nameAt = at + CENTRAL_HEADER_BYTES;
+    if (nameAt + nameLength + extraLength > bytes.length) fail(`central directory entry ${i} runs past the end`);
+    const entry: ZipEntry = {
+      name: new TextDecoder().decode(bytes.subarray(nameAt, nameAt + nameLength)),
+      method: u16(at + 10),
+      crc: u32(at + 16),
+      compressedSize: u32(at + 20),
+      size: u32(at + 24),
+      localOffset: u32(at + 42),
+    };
+    readZip64Extra(entry, nameAt + nameLength, extraLength, u16, u64);
+    entries.push(entry);
+    at = nameAt + nameLength + extraLength + u16(at + 32);
+  }
+  return entries;
+}
+
+/** Replaces the 0xffffffff size / offset fields by their 64-bit values from the zip64 extra field. */
+function readZip64Extra(e: ZipEntry, at: number, length: number, u16: (at: number) => number, u64: (at: number) => number): void {
+  if (e.size !== ZIP32_LIMIT && e.compressedSize !== ZIP32_LIMIT && e.localOffset !== ZIP32_LIMIT) return;
+  for (let p = at; p + EXTRA_HEADER_BYTES <= at + length; p += EXTRA_HEADER_BYTES + u16(p + 2)) {
+    if (u16(p) !== ZIP64_EXTRA_ID) continue;
+    let field = p + EXTRA_HEADER_BYTES;
+    const next = () => {
+      const n = u64(field);
+      field += 8;
+      return n;
+    };
+    if (e.size === ZIP32_LIMIT) e.size = next();
+    if (e.compressedSize === ZIP32_LIMIT) e.compressedSize = next();
+    if (e.localOffset === ZIP32_LIMIT) e.localOffset = next();
+    return;
+  }
+}
+
+/** The record's uncompressed bytes, in a fresh buffer (so float32 storages are aligned). */
+function recordData(bytes: Uint8Array, e: ZipEntry, fail: (reason: string) => never): Uint8Array {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = e.localOffset;
+  if (at + LOCAL_HEADER_BYTES > bytes.length || v.getUint32(at, true) !== LOCAL_SIG) {
+    fail(`local header of record "${e.name}" not found at byte ${at}`);
+  }
+  const start = at + LOCAL_HEADER_BYTES + v.getUint16(at + 26, true) + v.getUint16(at + 28, true);
+  if (start + e.compressedSize > bytes.length) fail(`record "${e.name}" runs past the end of the file`);
+  const raw = bytes.subarray(start, start + e.compressedSize);
+  if (e.method === METHOD_STORED) {
+    if (e.size !== e.compressedSize) fail(`stored record "${e.name}" declares ${e.size} bytes but holds ${e.compressedSize}`);
+    return raw.slice();
+  }
+  if (e.method !== METHOD_DEFLATE) fail(`record "${e.name}" uses compression method ${e.method}; expected stored (0) or deflate (8)`);
+  if (e.size > e.compressedSize * MAX_DEFLATE_RATIO + 1) fail(`record "${e.name}" declares ${e.size} bytes from ${e.compressedSize} compressed`);
+  let out: Buffer;
+  try {
+    out = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(e.size, 1) });
+  } catch (err) {
+    return fail(`record "${e.name}": ${(err as Error).message}`);
+  }
+  if (out.length !== e.size) fail(`record "${e.name}" inflates to ${out.length} bytes, not ${e.size}`);
+  return new Uint8Array(out.buffer.slice(out.byteOffset, out.byteOffset + out.length));
+}
+
+const hex = (n: number) => n.toString(16).padStart(8, '0');
 
 /** The allow-list: OrderedDict, tensor rebuilders, storage classes, storage persistent ids. */
 function stateDictHooks(file: string): UnpickleHooks {
