@@ -322,6 +322,12 @@ function stateDictHooks(file: string): UnpickleHooks {
 }
 
 /**
+ * A view with zero strides (torch's expand) has more elements than its storage; past this many it
+ * is a corrupted pickle, not a state dict, and materialising it would allocate gigabytes.
+ */
+const MAX_EXPANDED_ELEMENTS = 1 << 24;
+
+/**
  * The tensor's values as a row-major array: the storage itself when the view covers it exactly
  * (so tensors sharing a storage in the file share memory here, as in PyTorch), a copy of the
  * contiguous range, or a strided gather for non-contiguous views.
@@ -329,6 +335,10 @@ function stateDictHooks(file: string): UnpickleHooks {
 function materialize(name: string, view: TensorView, storage: Float32Array, fail: (r: string) => never): Float32Array {
   const { offset, size, stride } = view;
   const n = numel(size);
+  if (n > storage.length && n > MAX_EXPANDED_ELEMENTS) {
+    fail(`tensor "${name}" (shape [${size.join(', ')}], stride [${stride.join(', ')}]) repeats its ${storage.length}-element storage ` +
+      `into ${n} elements; a state dict does not hold such views (corrupted pickle?)`);
+  }
   if (n > 0) {
     let last = offset;
     for (let d = 0; d < size.length; d++) last += (size[d]! - 1) * stride[d]!;
