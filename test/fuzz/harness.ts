@@ -146,7 +146,7 @@ export const strangeJson: fc.Arbitrary<Json> = fc.oneof(
 );
 
 /** Every path into a JSON value (the root is []). */
-function jsonPaths(v: unknown, prefix: (string | number)[] = []): (string | number)[][] {
+export function jsonPaths(v: unknown, prefix: (string | number)[] = []): (string | number)[][] {
   const out = [prefix];
   if (Array.isArray(v)) v.forEach((x, i) => out.push(...jsonPaths(x, [...prefix, i])));
   else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push(...jsonPaths(x, [...prefix, k]));
