@@ -61,7 +61,7 @@ export function formatSummary(s: ModelSummary): string {
     `model      ${s.dir}`,
     `type       ${c.modelType} (${c.relativePositions ? `relative positions, k=${c.maxRelativePosition}` : `absolute positions, ${c.maxPositions}`})`,
     `shape      ${c.numLayers} layers, hidden ${c.hiddenSize}, ${c.numHeads} heads × ${c.headSize}, FFN ${c.intermediateSize}, ${c.hiddenAct}`,
-    `head       ${c.head}${c.head === 'classification' || c.head === 'token-classification' ? ` (${c.numLabels} labels: ${c.labels.join(', ')})`: ''}`,
+    `head       ${c.head}${c.head === 'classification' || c.head === 'token-classification' ? ` (${c.numLabels} labels: ${c.labels.join(', ')})` : ''}`,
     ...(c.head === 'classification' ? [`classifier ${describeClassifierRelu(c)}`] : []),
     `weights    ${basename(s.weightsFile)} (${s.format}, ${(s.bytesOnDisk / 1048576).toFixed(2)} MiB)`,
     `vocab      ${s.vocabSize !== undefined ? `${fmt(s.vocabSize)} tokens (config vocab_size ${fmt(c.vocabSize)})` : `no vocab.txt (config vocab_size ${fmt(c.vocabSize)})`}`,

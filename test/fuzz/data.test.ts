@@ -35,7 +35,7 @@ describe('fuzz: task files (tsv, csv, jsonl)', () => {
   it('mutated and random task files load or throw DataError', () => {
     const arb = fc.nat(TASKS.length - 1).chain((i) =>
       fc.oneof(mutated(utf8(TASKS[i]!.text)), fc.string({ unit: 'binary', maxLength: 120 }).map(utf8)).map((bytes) => ({ i, bytes })));
-    fuzz(new Tally('task files'), arb, 3000, ({ i, bytes }) => {
+    fuzz(new Tally('task files'), arb, 2000, ({ i, bytes }) => {
       const { file, task: t } = TASKS[i]!;
       const path = join(dir, file);
       writeFileSync(path, bytes);
@@ -75,7 +75,7 @@ describe('fuzz: vocab.txt', () => {
 
   it('mutated and random vocab files load (and tokenize) or throw DataError', () => {
     const arb = fc.oneof(mutated(valid), fc.uint8Array({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 100 }).map(utf8));
-    fuzz(new Tally('vocab files'), arb, 2000, (bytes) => {
+    fuzz(new Tally('vocab files'), arb, 1200, (bytes) => {
       const path = join(dir, 'vocab.txt');
       writeFileSync(path, bytes);
       BertTokenizer.fromVocabFile(path).tokenize('我喜欢这本书 [UNK] hello');

@@ -1,6 +1,6 @@
 /**
  * Property / fuzz harness (issue 9): every generated input either loads or throws a TinybertError
- * subclass; anything else (TypeError, RangeError, a slow input) fails the property, and fast-check
+ * subclass; anything else (TypeError, RangeError, a slow input, a huge allocation) fails the property, and fast-check
  * shrinks it to a small counterexample. Runs use a fixed seed and run count, so the printed counts
  * (inputs, loaded, rejected per error class) are the same on every machine.
  */
@@ -11,6 +11,8 @@ import { TinybertError } from '../../src/errors.js';
 export const SEED = 20261202;
 /** Slower than this for one small input is treated like a hang. */
 const SLOW_MS = 2000;
+/** More live array-buffer memory than this after a small input means a reader trusted a declared size. */
+const HUGE_BYTES = 1 << 30;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -63,6 +65,8 @@ export class Tally {
   private checkTime(started: number, input: () => string): void {
     const ms = Date.now() - started;
     if (ms > SLOW_MS) throw new Error(`${this.reader}: one input took ${ms} ms (hang?): ${input()}`);
+    const bytes = process.memoryUsage().arrayBuffers;
+    if (bytes > HUGE_BYTES) throw new Error(`${this.reader}: ${bytes} bytes of array buffers after one input: ${input()}`);
   }
 
   /** e.g. "safetensors: 3000 inputs, 41 loaded, rejected: CheckpointError 2959". */

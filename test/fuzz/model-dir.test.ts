@@ -57,7 +57,7 @@ describe('fuzz: model directories (loadModelDir)', () => {
         fc.constantFrom(...weights).chain((file) => mutated(files.get(file)!).map((bytes) => ({ format, file, bytes }))),
       );
     });
-    fuzz(new Tally('model directory'), cases, 600, ({ format, file, bytes }) => {
+    fuzz(new Tally('model directory'), cases, 400, ({ format, file, bytes }) => {
       const dir = restore(format);
       writeFileSync(join(dir, file), bytes);
       loadModelDir(dir).model.dispose();

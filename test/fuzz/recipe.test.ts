@@ -33,7 +33,7 @@ describe('fuzz: recipes', () => {
       fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.jsonValue().map((v) => JSON.stringify(v)))
         .map((s) => ({ name: 'fuzz.recipe', bytes: utf8(s) })),
     );
-    fuzz(new Tally('recipe files'), arb, 800, ({ name, bytes }) => {
+    fuzz(new Tally('recipe files'), arb, 600, ({ name, bytes }) => {
       const path = join(dir, name);
       writeFileSync(path, bytes);
       return loadRecipe(path);
@@ -49,6 +49,6 @@ describe('fuzz: recipes', () => {
     const realPaths = jsonPaths(baseObject()).filter((p) => p.length > 0).map((p) => p.join('.'));
     const keyPath = fc.oneof(fc.constantFrom(...realPaths), fc.array(segment, { minLength: 1, maxLength: 4 }).map((p) => p.join('.')));
     const spec = fc.tuple(keyPath, value).map(([path, v]) => `${path}=${v}`);
-    fuzz(new Tally('recipe --set overrides'), fc.array(spec, { minLength: 1, maxLength: 3 }), 800, (specs) => loadRecipe(path, specs));
+    fuzz(new Tally('recipe --set overrides'), fc.array(spec, { minLength: 1, maxLength: 3 }), 600, (specs) => loadRecipe(path, specs));
   });
 });
