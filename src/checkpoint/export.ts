@@ -14,6 +14,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { CheckpointError, UsageError } from '../errors.js';
+import { architectureName, type ModelConfig } from '../model/config.js';
 import { CONFIG_FILES, WEIGHT_FILES, checkReplaceable, findFile, isWithin, loadModelDir, removeOutTemps, saveModelDir, type WeightFormat } from './model-dir.js';
 
 export const RUN_FILE = 'run.json';
@@ -52,6 +53,8 @@ export interface ExportResult extends ExportSource {
   droppedTensors: string[];
   /** Files the export directory holds. */
   files: string[];
+  /** One line each: where a loader other than tinybert computes differently from the export. */
+  warnings: string[];
 }
 
 function isDirectory(path: string): boolean {
@@ -120,6 +123,13 @@ export function doLowerCase(dir: string): boolean | undefined {
   }
 }
 
+/** Hugging Face's classes have no ReLU before the classifier; tinybert (Node, browser) reads classifier_relu. */
+function exportWarnings(c: ModelConfig, format: WeightFormat): string[] {
+  if (!c.classifierRelu || c.head !== 'classification' || format === 'tfjs') return [];
+  return [`this model computes classifier(relu(pooled)) (classifier_relu: true in config.json, as TinyBERT's reference); ` +
+    `Hugging Face's ${architectureName(c)} has no ReLU there, so its logits for this export differ from tinybert's`];
+}
+
 /** Exports the student of SOURCE to `opts.out`; see the file header. */
 export async function exportModel(source: string, opts: ExportOptions): Promise<ExportResult> {
   const format = opts.format ?? 'safetensors';
@@ -150,6 +160,7 @@ export async function exportModel(source: string, opts: ExportOptions): Promise<
       params: model.numParams(),
       droppedTensors: [...extras.keys()],
       files: readdirSync(opts.out).sort(),
+      warnings: exportWarnings(model.config, format),
     };
   } finally {
     model.dispose();

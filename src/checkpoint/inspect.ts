@@ -4,7 +4,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { ModelConfig } from '../model/config.js';
+import { describeClassifierRelu, type ModelConfig } from '../model/config.js';
 import { describeNonFinite, nonFiniteTensors, type NonFiniteTensor } from './finite.js';
 import { loadModelDir } from './model-dir.js';
 
@@ -79,7 +79,8 @@ export function formatSummary(s: ModelSummary): string {
     `model      ${s.dir}`,
     `type       ${c.modelType} (${c.relativePositions ? `relative positions, k=${c.maxRelativePosition}` : `absolute positions, ${c.maxPositions}`})`,
     `shape      ${c.numLayers} layers, hidden ${c.hiddenSize}, ${c.numHeads} heads × ${c.headSize}, FFN ${c.intermediateSize}, ${c.hiddenAct}`,
-    `head       ${c.head}${c.head === 'classification' || c.head === 'token-classification' ? ` (${c.numLabels} labels: ${c.labels.join(', ')})${c.classifierRelu ? ', ReLU on pooled output' : ''}` : ''}`,
+    `head       ${c.head}${c.head === 'classification' || c.head === 'token-classification' ? ` (${c.numLabels} labels: ${c.labels.join(', ')})` : ''}`,
+    ...(c.head === 'classification' ? [`classifier ${describeClassifierRelu(c)}`] : []),
     `weights    ${basename(s.weightsFile)}${s.weightFiles.length > 1 ? ` + ${s.weightFiles.length - 1} shard${s.weightFiles.length > 2 ? 's' : ''}` : ''} (${s.format}, ${(s.bytesOnDisk / 1048576).toFixed(2)} MiB)`,
     `vocab      ${s.vocabSize !== undefined ? `${fmt(s.vocabSize)} tokens (config vocab_size ${fmt(c.vocabSize)})` : `no vocab.txt (config vocab_size ${fmt(c.vocabSize)})`}`,
     `parameters ${fmt(s.totalParams)}`,

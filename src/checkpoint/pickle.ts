@@ -77,7 +77,9 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, where: string):
   const line = (): string => {
     const end = data.indexOf(0x0a, pos);
     if (end < 0) fail('pickle is truncated');
-    const s = String.fromCharCode(...data.subarray(pos, end));
+    // Byte by byte: spreading a long line into fromCharCode overflows the call stack.
+    let s = '';
+    for (let i = pos; i < end; i++) s += String.fromCharCode(data[i]!);
     pos = end + 1;
     return s;
   };
@@ -134,7 +136,7 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, where: string):
       case OP.EMPTY_LIST: stack.push([]); break;
       case OP.LIST: stack.push(popMark()); break;
       case OP.APPEND: { const v = pop(); asList(top()).push(v); break; }
-      case OP.APPENDS: { const items = popMark(); asList(top()).push(...items); break; }
+      case OP.APPENDS: { const items = popMark(); const list = asList(top()); for (const v of items) list.push(v); break; }
       case OP.EMPTY_DICT: stack.push(new Map()); break;
       case OP.DICT: { const d = new Map(); setItems(d, popMark()); stack.push(d); break; }
       case OP.SETITEM: { const v = pop(); const k = pop(); setItems(asDict(top()), [k, v]); break; }

@@ -11,17 +11,17 @@
  *   (torch >= 2.1 adds <archive>/byteorder and <archive>/.data/serialization_id)
  *
  * `<archive>` is the top folder of the first record (torch writes the file stem, later versions
- * "archive"), so it is read, never assumed. Records are stored uncompressed. The pickle runs in
+ * "archive"), so it is read, never assumed. Records are stored uncompressed; zip.ts checks each
+ * record's CRC-32 against the central directory before it is used. The pickle runs in
  * pickle.ts's VM with the allow-list below: nothing is imported or executed. The pre-1.6 legacy
  * format (a bare pickle stream starting with protocol 2 and a magic number) is rejected with the
  * conversion recipe.
  */
 import { basename, extname } from 'node:path';
-import * as zlib from 'node:zlib';
-import { unzipSync } from 'fflate';
 import { CheckpointError } from '../errors.js';
 import { readFileBytes, writeFileAtomic } from './file-io.js';
 import { PickleWriter, unpickle, type UnpickleHooks } from './pickle.js';
+import { encodeStoredZip, readZipRecords } from './zip.js';
 import { checkTensor, decodeFloats, DTYPE_BYTES, float32Bytes, INTEGER_BUFFER, numel, type DType, type TensorMap } from './tensor-map.js';
 
 const ZIP_MAGIC = [0x50, 0x4b]; // "PK"
@@ -107,7 +107,7 @@ export function decodePytorchBin(bytes: Uint8Array, file: string): TensorMap {
       if (raw.length !== expected) {
         fail(`storage record "${record}" has ${raw.length} bytes but ${storage.numel} ${storage.cls.dtype} elements need ${expected} (truncated?)`);
       }
-      // fflate hands out fresh, aligned copies, so float32 storages are used without a second copy.
+      // readZip hands out fresh, aligned copies, so float32 storages are used without a second copy.
       data = dtype === 'F32' && raw.byteOffset % 4 === 0 ? new Float32Array(raw.buffer, raw.byteOffset, storage.numel) : decodeFloats(raw, dtype);
       decoded.set(storage.key, data);
     }
@@ -126,25 +126,13 @@ function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {
   return bytes.length >= prefix.length && prefix.every((b, i) => bytes[i] === b);
 }
 
-/** Unzips the records torch needs; the archive folder is the first record's top folder. */
+/** Every record, CRC-checked (zip.ts); the archive folder is the first record's top folder. */
 function readZip(bytes: Uint8Array, file: string): { prefix: string; records: Map<string, Uint8Array> } {
-  let prefix: string | undefined;
-  const wanted = (name: string) =>
-    name === `${prefix}/data.pkl` || name === `${prefix}/byteorder` || name.startsWith(`${prefix}/data/`);
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes, {
-      filter: ({ name }) => {
-        prefix ??= name.includes('/') ? name.slice(0, name.indexOf('/')) : '';
-        return wanted(name);
-      },
-    });
-  } catch (e) {
-    throw new CheckpointError(`${file}: truncated or corrupted zip archive (${(e as Error).message})`);
-  }
-  if (prefix === undefined) throw new CheckpointError(`${file}: empty zip archive, missing data.pkl`);
-  if (prefix === '') throw new CheckpointError(`${file}: zip records are not inside an archive folder (not a torch.save archive)`);
-  return { prefix, records: new Map(Object.entries(files)) };
+  const records = readZipRecords(bytes, file);
+  const first = records.keys().next().value;
+  if (first === undefined) throw new CheckpointError(`${file}: empty zip archive, missing data.pkl`);
+  if (!first.includes('/')) throw new CheckpointError(`${file}: zip records are not inside an archive folder (not a torch.save archive)`);
+  return { prefix: first.slice(0, first.indexOf('/')), records };
 }
 
 /** The allow-list: OrderedDict, tensor rebuilders, storage classes, storage persistent ids. */
@@ -200,6 +188,12 @@ function stateDictHooks(file: string): UnpickleHooks {
 }
 
 /**
+ * A view with zero strides (torch's expand) has more elements than its storage; past this many it
+ * is a corrupted pickle, not a state dict, and materialising it would allocate gigabytes.
+ */
+const MAX_EXPANDED_ELEMENTS = 1 << 24;
+
+/**
  * The tensor's values as a row-major array: the storage itself when the view covers it exactly
  * (so tensors sharing a storage in the file share memory here, as in PyTorch), a copy of the
  * contiguous range, or a strided gather for non-contiguous views.
@@ -207,6 +201,10 @@ function stateDictHooks(file: string): UnpickleHooks {
 function materialize(name: string, view: TensorView, storage: Float32Array, fail: (r: string) => never): Float32Array {
   const { offset, size, stride } = view;
   const n = numel(size);
+  if (n > storage.length && n > MAX_EXPANDED_ELEMENTS) {
+    fail(`tensor "${name}" (shape [${size.join(', ')}], stride [${stride.join(', ')}]) repeats its ${storage.length}-element storage ` +
+      `into ${n} elements; a state dict does not hold such views (corrupted pickle?)`);
+  }
   if (n > 0) {
     let last = offset;
     for (let d = 0; d < size.length; d++) last += (size[d]! - 1) * stride[d]!;
@@ -275,93 +273,4 @@ function rowMajorStrides(shape: readonly number[]): number[] {
   const strides = new Array<number>(shape.length);
   for (let d = shape.length - 1, s = 1; d >= 0; s *= Math.max(shape[d]!, 1), d--) strides[d] = s;
   return strides;
-}
-
-// A zip archive of stored (uncompressed) records, laid out as torch's own writer does: every
-// record's data starts on a 64-byte boundary (padding goes into an "FB" extra field), so readers
-// can map storages straight from the file. Sizes are classic 32-bit zip fields (no zip64).
-//   local header  [sig 0x04034b50, version, flags, method 0, time, date, crc32, size, size,
-//                  name length, extra length] (30 bytes), name, extra, data
-//   central entry [sig 0x02014b50, ..., local header offset] (46 bytes), name     one per record
-//   end record    [sig 0x06054b50, disk, disk, count, count, central size, central offset, 0]
-
-const RECORD_ALIGN = 64;
-const LOCAL_HEADER_BYTES = 30;
-const CENTRAL_HEADER_BYTES = 46;
-const END_RECORD_BYTES = 22;
-const EXTRA_HEADER_BYTES = 4;
-const PADDING_EXTRA_ID = 0x4246; // "FB", as torch's writer
-const ZIP_VERSION = 20;
-const UTF8_NAMES_FLAG = 0x0800;
-const DOS_DATE_1980_01_01 = 0x21; // fixed timestamp: identical tensors give identical files
-const ZIP32_LIMIT = 0xffffffff;
-
-function encodeStoredZip(file: string, records: { name: string; data: Uint8Array }[]): Uint8Array[] {
-  const chunks: Uint8Array[] = [];
-  const central: Uint8Array[] = [];
-  let offset = 0;
-  for (const { name, data } of records) {
-    const nameBytes = new TextEncoder().encode(name);
-    const padding = (RECORD_ALIGN - ((offset + LOCAL_HEADER_BYTES + nameBytes.length + EXTRA_HEADER_BYTES) % RECORD_ALIGN)) % RECORD_ALIGN;
-    const crc = crc32(data);
-    const local = new DataView(new ArrayBuffer(LOCAL_HEADER_BYTES + nameBytes.length + EXTRA_HEADER_BYTES + padding));
-    local.setUint32(0, 0x04034b50, true);
-    writeCommon(local, 4, crc, data.length, nameBytes.length, EXTRA_HEADER_BYTES + padding);
-    const localBytes = new Uint8Array(local.buffer);
-    localBytes.set(nameBytes, LOCAL_HEADER_BYTES);
-    local.setUint16(LOCAL_HEADER_BYTES + nameBytes.length, PADDING_EXTRA_ID, true);
-    local.setUint16(LOCAL_HEADER_BYTES + nameBytes.length + 2, padding, true);
-    localBytes.fill(0x5a, LOCAL_HEADER_BYTES + nameBytes.length + EXTRA_HEADER_BYTES); // "Z"
-
-    const entry = new DataView(new ArrayBuffer(CENTRAL_HEADER_BYTES + nameBytes.length));
-    entry.setUint32(0, 0x02014b50, true);
-    entry.setUint16(4, ZIP_VERSION, true); // version made by
-    writeCommon(entry, 6, crc, data.length, nameBytes.length, 0);
-    entry.setUint32(42, offset, true);
-    new Uint8Array(entry.buffer).set(nameBytes, CENTRAL_HEADER_BYTES);
-
-    chunks.push(localBytes, data);
-    central.push(new Uint8Array(entry.buffer));
-    offset += localBytes.length + data.length;
-    if (offset > ZIP32_LIMIT) {
-      throw new CheckpointError(`${file}: larger than 4 GiB, which needs zip64; write model.safetensors instead`);
-    }
-  }
-  const centralBytes = central.reduce((sum, c) => sum + c.length, 0);
-  const end = new DataView(new ArrayBuffer(END_RECORD_BYTES));
-  end.setUint32(0, 0x06054b50, true);
-  end.setUint16(8, records.length, true);
-  end.setUint16(10, records.length, true);
-  end.setUint32(12, centralBytes, true);
-  end.setUint32(16, offset, true);
-  return [...chunks, ...central, new Uint8Array(end.buffer)];
-}
-
-/** Fields shared by local and central headers, from "version needed" to "extra length". */
-function writeCommon(v: DataView, at: number, crc: number, size: number, nameLength: number, extraLength: number): void {
-  v.setUint16(at, ZIP_VERSION, true);
-  v.setUint16(at + 2, UTF8_NAMES_FLAG, true);
-  v.setUint16(at + 4, 0, true); // method: stored
-  v.setUint16(at + 6, 0, true); // time 00:00:00
-  v.setUint16(at + 8, DOS_DATE_1980_01_01, true);
-  v.setUint32(at + 10, crc, true);
-  v.setUint32(at + 14, size, true); // compressed size
-  v.setUint32(at + 18, size, true); // uncompressed size
-  v.setUint16(at + 22, nameLength, true);
-  v.setUint16(at + 24, extraLength, true);
-}
-
-let crcTable: Uint32Array | undefined;
-
-/** CRC-32 (zip polynomial 0xedb88320): zlib's from Node 20.15, else a byte table. */
-function crc32(data: Uint8Array): number {
-  if (typeof zlib.crc32 === 'function') return zlib.crc32(data);
-  const table = (crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  }));
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }

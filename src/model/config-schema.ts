@@ -50,7 +50,9 @@ export const modelConfigSchema = z
     architectures: z.array(z.string()).optional().describe('Hugging Face class names, e.g. NezhaForSequenceClassification'),
     head: z.enum(HEADS).optional().describe('Task head; default from architectures, else classification when labels are given'),
     classifier_relu: z.boolean().optional()
-      .describe('Apply ReLU to the pooled output before the classifier (TinyBERT reference; default true for TinyBERT configs with fit_size)'),
+      .describe('Apply ReLU to the pooled output before the classifier: true for TinyBERT students (the reference ' +
+        'TinyBertForSequenceClassification), false for NEZHA/BERT (BertForSequenceClassification). Without the key: ' +
+        'true only for a config with fit_size (a TinyBERT reference file) and a classification head'),
     ...Object.fromEntries(IGNORED_KEYS.map((k) => [k, z.unknown().optional()])),
   })
   .superRefine((c, ctx) => {
@@ -98,6 +100,8 @@ export interface ModelConfig {
   numLabels: number;
   labels: string[];
   classifierRelu: boolean;
+  /** Whether `classifierRelu` was stated by the config's `classifier_relu` or decided by the rule for configs without it. */
+  classifierReluFrom: 'config' | 'default';
 }
 
 const HEAD_BY_ARCHITECTURE: [RegExp, ModelConfig['head']][] = [
@@ -150,7 +154,17 @@ export function parseModelConfig(raw: unknown, source = 'config'): ModelConfig {
     labels: labelsFromMap ?? Array.from({ length: numLabels }, (_, i) => `LABEL_${i}`),
     // TinyBERT's reference classifier reads relu(pooled); its config files carry `fit_size`.
     classifierRelu: c.classifier_relu ?? ((c as Record<string, unknown>).fit_size !== undefined && head === 'classification'),
+    classifierReluFrom: c.classifier_relu === undefined ? 'default' : 'config',
   };
+}
+
+/** One line saying whether the classifier reads relu(pooled) and why, for `inspect` and the run log. */
+export function describeClassifierRelu(c: ModelConfig): string {
+  const what = c.classifierRelu ? 'classifier(relu(pooled)), as TinyBertForSequenceClassification' : 'classifier(pooled), as BertForSequenceClassification';
+  const why = c.classifierReluFrom === 'config'
+    ? `classifier_relu: ${c.classifierRelu} in the config`
+    : 'the config has no classifier_relu key; the default applies ReLU only to configs with fit_size and a classification head';
+  return `${what} (${why})`;
 }
 
 /** Hugging Face class name for a config, used in saved `architectures`. */

@@ -112,7 +112,7 @@ async function runStages(recipe: Recipe, opts: DistillOptions, started: number, 
   if (student && slots[student]?.dir) {
     exported = join(out, RUN_FILES.export);
     const r = await exportModel(slots[student].dir!, { out: exported, format: 'safetensors', vocab: slotVocab(recipe, slots, student) });
-    log.write({ event: 'export', slot: student, dir: exported, dropped: r.droppedTensors });
+    log.write({ event: 'export', slot: student, dir: exported, dropped: r.droppedTensors, warnings: r.warnings });
   }
   const models = await compareModels(recipe, slots);
   const seconds = (Date.now() - started) / 1000;

@@ -12,6 +12,7 @@ import { resolveMapping, type ResolvedMapping } from '../distill/mapping.js';
 import { distillLosses, type DistillSpec } from '../distill/objective.js';
 import { initProjection, type Projection } from '../distill/projection.js';
 import type { BertModel } from '../model/bert.js';
+import { describeClassifierRelu } from '../model/config.js';
 import type { ModelOutput } from '../model/output.js';
 import type { Recipe, Stage } from '../recipe/schema.js';
 import { namedGrads } from '../train/gradients.js';
@@ -147,6 +148,9 @@ export async function runStage(
   for (const w of warnings) {
     progress.note(`warning: ${w}`);
     log.write({ event: 'warning', stage: stage.name, message: w });
+  }
+  if (trained.model.config.head === 'classification') {
+    log.write({ event: 'classifier', stage: stage.name, message: describeClassifierRelu(trained.model.config) });
   }
   const dev = stage.task ? recipe.tasks[stage.task].dev : undefined;
   const regression = stage.task ? recipe.tasks[stage.task].type === 'regression' : false;

@@ -5,8 +5,9 @@
  * so universal newlines: a line ends at \n, \r\n or \r, but NOT at U+2028/U+0085), then `strip()`
  * each line with Python's whitespace. Hence, in the Chinese BERT vocab, line 344 (U+2028) becomes
  * the empty token "" and `##` + U+2028 becomes "##". A byte-order mark is kept (utf-8, not
- * utf-8-sig). When a token occurs twice, `id()` returns the later line, as the reference dict does;
- * `size` counts lines, which is the id space the embedding table must cover.
+ * utf-8-sig). A token that occurs twice is refused: the reference dict silently maps it to the later
+ * line, leaving the earlier id unreachable and changing outputs (no released Chinese BERT / NEZHA /
+ * TinyBERT vocab has one). `size` counts lines, which is the id space the embedding table must cover.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { DataError, show } from '../errors.js';
@@ -16,14 +17,21 @@ export class Vocab {
   private readonly byId: readonly string[];
   private readonly ids: ReadonlyMap<string, number>;
 
-  private constructor(tokens: string[]) {
+  /** `where(id)` names a token's position in a DataError, e.g. "vocabulary file F, line 3". */
+  private constructor(tokens: string[], source: string, where: (id: number) => string) {
     this.byId = tokens;
     const ids = new Map<string, number>();
-    tokens.forEach((t, i) => ids.set(t, i));
+    tokens.forEach((t, i) => {
+      const first = ids.get(t);
+      if (first !== undefined) {
+        throw new DataError(`${source}: token ${show(t)} at ${where(i)} duplicates ${where(first)}; each token must occur once`);
+      }
+      ids.set(t, i);
+    });
     this.ids = ids;
   }
 
-  /** Reads a `vocab.txt`; DataError naming the file if it is missing, unreadable, not UTF-8 or empty. */
+  /** Reads a `vocab.txt`; DataError naming the file if it is missing, unreadable, not UTF-8, empty or has a duplicate. */
   static fromFile(path: string): Vocab {
     let bytes: Buffer;
     try {
@@ -47,16 +55,16 @@ export class Vocab {
     if (tokens.length === 0) {
       throw new DataError(`vocabulary file ${path} is empty; expected one token per line`);
     }
-    return new Vocab(tokens);
+    return new Vocab(tokens, `vocabulary file ${path}`, (i) => `line ${i + 1}`);
   }
 
   /** A vocabulary whose token i has id i (tokens are used as given, not stripped). */
   static fromTokens(tokens: string[]): Vocab {
     if (tokens.length === 0) throw new DataError('vocabulary is empty; expected at least one token');
-    return new Vocab([...tokens]);
+    return new Vocab([...tokens], 'vocabulary', (i) => `id ${i}`);
   }
 
-  /** Number of ids (lines), including duplicate and empty tokens. */
+  /** Number of ids (lines), including the empty token. */
   get size(): number {
     return this.byId.length;
   }

@@ -1,7 +1,7 @@
 /**
  * Vocab files read as the reference `load_vocab` does, and rejected with messages naming the file.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,16 +29,24 @@ describe('Vocab.fromFile', () => {
   });
 
   it('universal newlines (\\n, \\r\\n, \\r) but not U+2028; lines are strip()ped', () => {
-    const v = Vocab.fromFile(vocabFile('mixed.txt', 'a\r\nb\rc\n \t d \u3000\n\u2028\n##\u2028\n\n\u0085e\u001c\n'));
-    expect(v.tokens()).toEqual(['a', 'b', 'c', 'd', '', '##', '', 'e']);
-    expect(v.size).toBe(8);
+    const v = Vocab.fromFile(vocabFile('mixed.txt', 'a\r\nb\rc\n \t d \u3000\n\u2028\n##\u2028\n\u0085e\u001c\n'));
+    expect(v.tokens()).toEqual(['a', 'b', 'c', 'd', '', '##', 'e']);
+    expect(v.size).toBe(7);
   });
 
-  it('duplicate tokens: id() returns the later line, as the reference dict does', () => {
-    const v = Vocab.fromFile(vocabFile('dup.txt', 'x\ny\nx\n'));
-    expect(v.id('x')).toBe(2);
-    expect(v.token(0)).toBe('x');
-    expect(v.size).toBe(3);
+  it('refuses a duplicate token, naming both line numbers and the token', () => {
+    const path = vocabFile('dup.txt', '[PAD]\nx\ny\nx\n');
+    expect(() => Vocab.fromFile(path)).toThrow(DataError);
+    expect(() => Vocab.fromFile(path)).toThrow(`vocabulary file ${path}: token "x" at line 4 duplicates line 2; each token must occur once`);
+  });
+
+  it('refuses lines that become the same token once stripped (two blank lines)', () => {
+    const path = vocabFile('blank.txt', 'a\n \nb\n\t\n');
+    expect(() => Vocab.fromFile(path)).toThrow(`vocabulary file ${path}: token "" at line 4 duplicates line 2`);
+  });
+
+  it('refuses a duplicate in a token list, naming both ids', () => {
+    expect(() => Vocab.fromTokens(['a', 'b', 'a'])).toThrow('vocabulary: token "a" at id 2 duplicates id 0; each token must occur once');
   });
 
   it('keeps a byte-order mark as part of the first token (utf-8, not utf-8-sig)', () => {
@@ -80,5 +88,14 @@ describeGolden('Chinese BERT vocab.txt (21128 lines)', () => {
     expect(v.token(343)).toBe('');
     expect(v.token(13502)).toBe('##');
     expect([v.id('[PAD]'), v.id('[UNK]'), v.id('[CLS]'), v.id('[SEP]'), v.id('[MASK]')]).toEqual([0, 100, 101, 102, 103]);
+  });
+
+  it('released vocabs have no duplicate token, so refusing duplicates rejects none of them', () => {
+    const released = [join(GOLDEN, '..', 'data', 'vocab', 'zh_vocab_21128.txt'),
+      ...['nezha_teacher', 'nezha_teacher/hf', 'nezha_mlm', 'tinybert_student'].map((d) => join(GOLDEN, d, 'vocab.txt'))];
+    for (const path of released.filter(existsSync)) {
+      const v = Vocab.fromFile(path);
+      expect(new Set(v.tokens()).size, path).toBe(v.size);
+    }
   });
 });
