@@ -35,6 +35,7 @@ const command: CommandModule<object, Args> = {
       `exported ${from} -> ${r.out} (${r.format}, ${r.dtype}, ${r.params.toLocaleString('en-US')} parameters${dropped})\n` +
         `files: ${r.files.join(', ')}\n`,
     );
+    for (const w of r.warnings) process.stderr.write(`tinybert: warning: ${w}\n`);
   },
 };
 export default command;
