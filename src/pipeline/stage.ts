@@ -149,7 +149,6 @@ export async function runStage(
   }
   const dev = stage.task ? recipe.tasks[stage.task].dev : undefined;
   const regression = stage.task ? recipe.tasks[stage.task].type === 'regression' : false;
-  const metric = stage.eval?.metric ?? (regression ? 'pearson' : 'accuracy');
   const spec: Omit<DistillSpec, 'labels'> | undefined = teacher
     ? {
         losses: stage.losses,
@@ -163,7 +162,7 @@ export async function runStage(
     : undefined;
 
   const evaluate = async (): Promise<Scores | undefined> => {
-    if (!dev || stage.kind === 'general') return undefined;
+    if (!dev || !stage.eval) return undefined;
     return scoreModel(trained.model, await batchSourceFor(recipe, stage, vocab, seed, 'dev'), regression);
   };
   const save = async (target: string, withTrainingState: boolean) =>
@@ -245,7 +244,8 @@ export async function runStage(
 
   async function evalAndKeepBest(): Promise<Scores | undefined> {
     const scores = await evaluate();
-    if (!scores) return undefined;
+    if (!scores || !stage.eval) return undefined;
+    const metric = stage.eval.metric;
     const value = scores[metric] ?? Number.NaN;
     log.write({ event: 'eval', stage: stage.name, step: state.step, ...prefix(scores as Record<string, number>, 'dev.') });
     progress.note(`${stage.name}: step ${state.step}: dev ${metric} ${value.toFixed(4)}`);

@@ -184,6 +184,13 @@ export const stageInputSchema = z
       need('task', 'the labelled task data');
       forbid('corpus', 'task stages read task data; use a general stage for a corpus');
     }
+    if (s.kind === 'task-intermediate') {
+      // Its classifier head is not trained here: a dev metric would rank checkpoints by chance.
+      forbid('eval', 'intermediate layers are distilled, the task head stays untrained, so a dev metric says nothing; the stage hands on its last model (as the reference does)');
+    }
+    if (s.losses !== undefined && !Array.isArray(s.losses) && !Object.values(s.losses).some((w) => w !== undefined && w > 0)) {
+      issue('losses', `a stage needs at least one loss term with a weight > 0, saw ${JSON.stringify(s.losses)}`);
+    }
     if (s.kind === 'task-intermediate' && s.losses !== undefined && !losses.some((l) => INTERMEDIATE_LOSSES.includes(l as never))) {
       issue('losses', `a task-intermediate stage needs one of ${INTERMEDIATE_LOSSES.join(', ')}; for predictions only use kind: task-prediction`);
     }
