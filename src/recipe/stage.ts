@@ -7,7 +7,15 @@
 import { z } from 'zod';
 import { metricNameSchema } from '../data/metrics.js';
 import { OPTIMIZERS, type bertAdamOptionsSchema } from '../train/optimizer.js';
-import { INTERMEDIATE_LOSSES, lossNameSchema, optimizerNameSchema, scheduleSchema, semanticsSchema } from './enums.js';
+import {
+  attentionHeadsSchema,
+  INTERMEDIATE_LOSSES,
+  lossNameSchema,
+  optimizerNameSchema,
+  projectionChoiceSchema,
+  scheduleSchema,
+  semanticsSchema,
+} from './enums.js';
 
 export const stageKindSchema = z
   .enum(['pretrain', 'finetune', 'general', 'task-intermediate', 'task-prediction'])
@@ -114,14 +122,13 @@ export const stageInputSchema = z
     temperature: z.number().positive().default(1).describe('prediction-loss temperature'),
     t_squared: z.boolean().default(false).describe('masked semantics: multiply the prediction loss by T^2'),
     mapping: mappingSchema.prefault('uniform'),
-    attention_heads: z
-      .enum(['match', 'average'])
-      .default('match')
-      .describe('match: head counts must agree; average: compare head-averaged attention maps'),
-    projection: z
-      .enum(['shared', 'per-layer'])
-      .default('shared')
-      .describe('student->teacher hidden projection: one shared matrix (reference fit_dense) or one per layer'),
+    attention_heads: attentionHeadsSchema.default('match'),
+    projection: projectionChoiceSchema
+      .default('auto')
+      .describe(
+        'student->teacher hidden projection: auto (what the student checkpoint holds: fit_denses.N per-layer, fit_dense shared; ' +
+          'shared when it holds none), shared (one matrix, the reference fit_dense) or per-layer (one per hidden state)',
+      ),
     optimizer: optimizerSchema.prefault({}),
     schedule: scheduleSchema.prefault({}).describe('learning-rate schedule'),
     eval: evalSchema.optional(),
