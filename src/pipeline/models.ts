@@ -50,19 +50,24 @@ export type HeadSpec = Pick<ModelConfig, 'head' | 'numLabels' | 'labels'>;
 export interface StageModel {
   model: BertModel;
   extras: TensorMap;
+  /** Where the weights came from: the slot's model directory or config file. */
+  source: string;
+  /** Head parameters the source lacked, freshly initialised (empty when loaded or created whole). */
+  freshHead: string[];
 }
 
 /**
  * Instantiates a slot with `head` (undefined: keep the source's head). Seeded so a fresh model or
- * head is the same on every run and on resume.
+ * head is the same on every run and on resume. Missing head parameters are initialised and listed
+ * in `freshHead`; the caller decides whether that is expected (a new task head) or a fault.
  */
 export function instantiate(slots: Slots, slot: string, head: HeadSpec | undefined, seed: number): StageModel {
   const s = slots[slot];
   if (s.dir) {
     const loaded = loadModelDir(s.dir, { head, seed, allowMissing: (name) => HEAD_PARAM.test(name) });
-    return { model: loaded.model, extras: loaded.extras };
+    return { model: loaded.model, extras: loaded.extras, source: s.dir, freshHead: loaded.report.initialised };
   }
   let config = readModelConfig(s.config!);
   if (head) config = { ...config, ...head };
-  return { model: createModel(config, seed), extras: new Map() };
+  return { model: createModel(config, seed), extras: new Map(), source: s.config!, freshHead: [] };
 }

@@ -21,6 +21,7 @@ import { writeTextAtomic } from '../util/fs.js';
 import { batchSourceFor, batchTensors, type HostBatch } from './batches.js';
 import type { BertModel } from '../model/bert.js';
 import { initialSlots, slotVocab, type Slots } from './models.js';
+import { preflight } from './preflight.js';
 import { RunLog, type ProgressOptions } from './progress.js';
 import { runStage, type StageOptions, type StageResult } from './stage.js';
 import { scoreModel, type Scores } from './score.js';
@@ -54,6 +55,7 @@ export interface RunResult {
 export async function distill(recipe: Recipe, opts: DistillOptions = {}): Promise<RunResult> {
   const started = Date.now();
   const out = recipe.output_dir;
+  await preflight(recipe, initialSlots(recipe)); // every input checked before anything is written or run
   if (existsSync(join(out, 'recipe.yaml')) && !opts.resume && !opts.overwrite) {
     throw new RecipeError(`${out}: holds an earlier run; pass --resume to continue it or --overwrite to start over`);
   }
