@@ -99,6 +99,25 @@ describe('non-finite losses and gradients', () => {
     for (const [name, t] of kept) expect(t.data.every(Number.isFinite), name).toBe(true);
     expect(existsSync(join(dir, 'run', 'ft', 'final'))).toBe(false);
   }, 120_000);
+
+  it('never writes final/ from non-finite weights, even when no loss or gradient reached them', async () => {
+    const { dir } = tinyRecipe();
+    // A general stage skips the task head: a NaN classifier gives finite losses and gradients.
+    const student = await modelDir(dir, 'nan-head', 'student.json', 'classification');
+    const weights = join(student, 'model.safetensors');
+    const t = readSafetensors(weights).tensors;
+    t.get('classifier.weight')!.data[3] = Number.POSITIVE_INFINITY;
+    const { writeSafetensors } = await import('../../src/checkpoint/safetensors.js');
+    writeSafetensors(weights, t);
+    const { recipe } = recipeWith(`  teacher: { config: teacher.json }
+  student: { dir: nan-head }`, [
+      '{ name: gd, kind: general, teacher: teacher, student: student, corpus: text, steps: 2, batch_size: 8 }',
+    ], dir);
+    await expect(distill(loadRecipe(recipe), { quiet: true })).rejects.toThrow(
+      `stage gd: step 2: parameter classifier.weight is not finite; ${join(dir, 'run', 'gd', 'final')} not written`,
+    );
+    expect(existsSync(join(dir, 'run', 'gd', 'final'))).toBe(false);
+  }, 120_000);
 });
 
 describe('teacher heads', () => {
@@ -146,7 +165,10 @@ describe('trained projections', () => {
       // lr so small the update vanishes in float32: the output holds exactly what the stage started from.
       '{ name: ti, kind: task-intermediate, teacher: teacher, student: student, task: reviews, steps: 1, batch_size: 8, optimizer: { lr: 1.0e-30 } }',
     ]);
-    await distill(loadRecipe(recipe), { quiet: true });
+    const r = await distill(loadRecipe(recipe), { quiet: true });
+    // No eval on task-intermediate: no dev score from its untrained head, and it hands on final/.
+    expect(r.stages[2]).toMatchObject({ stage: 'ti', output: join(dir, 'run', 'ti', 'final'), scores: undefined });
+    expect(events(dir, 'eval').filter((e) => e.stage === 'ti')).toEqual([]);
     const gd = readSafetensors(join(dir, 'run', 'gd', 'final', 'model.safetensors')).tensors.get('fit_dense.weight')!;
     const ti = readSafetensors(join(dir, 'run', 'ti', 'final', 'model.safetensors')).tensors.get('fit_dense.weight')!;
     expect(Buffer.from(ti.data.buffer).equals(Buffer.from(gd.data.buffer))).toBe(true);
