@@ -347,18 +347,20 @@ function nonFinite(run: StageRun, what: string): RecipeError {
 }
 
 /**
- * Name of the first tensor holding NaN or ±Inf, else undefined. One fused reduction and one read
- * when all are finite: x·0 is 0 for finite x and NaN otherwise, so the sum is NaN iff one is not.
+ * Name of the first tensor holding NaN or ±Inf, else undefined. The common case costs one sum per
+ * tensor and one read: a NaN or Inf element makes the total non-finite (it cannot cancel out). Only
+ * then is each tensor probed exactly (x·0 is 0 for finite x, NaN otherwise), so a total that merely
+ * overflowed from huge finite values is not mistaken for a NaN.
  */
 export function firstNonFinite(tensors: ReadonlyMap<string, Tensor>): string | undefined {
-  const probe = (ts: Tensor[]) => {
-    const s = tf.tidy(() => tf.addN(ts.map((t) => tf.sum(tf.mul(t, 0))))); // []
+  const read = (f: () => Tensor): number => {
+    const s = tf.tidy(f); // []
     const v = s.dataSync()[0]!;
     s.dispose();
-    return Number.isFinite(v);
+    return v;
   };
-  if (tensors.size === 0 || probe([...tensors.values()])) return undefined;
-  for (const [name, t] of tensors) if (!probe([t])) return name;
+  if (tensors.size === 0 || Number.isFinite(read(() => tf.addN([...tensors.values()].map((t) => tf.sum(t)))))) return undefined;
+  for (const [name, t] of tensors) if (!Number.isFinite(read(() => tf.sum(tf.mul(t, 0))))) return name;
   return undefined;
 }
 
