@@ -13,7 +13,7 @@ import type { TensorMap } from '../../src/checkpoint/tensor-map.js';
 import { readModelConfig } from '../../src/model/config.js';
 import { createModel } from '../../src/model/init.js';
 import { distill } from '../../src/pipeline/run.js';
-import { firstNonFinite } from '../../src/pipeline/stage.js';
+import { firstNonFinite } from '../../src/pipeline/loop.js';
 import { loadRecipe } from '../../src/recipe/load.js';
 import { ROOT } from '../helpers/shared.js';
 import { tinyRecipe } from './tiny-run.js';
