@@ -4,7 +4,6 @@
  * Tokenization and truncation are the tokenizer's (`BertTokenizer.encode`, which follows the
  * reference `convert_examples_to_features`); anything with that `encode` works, e.g. a test fake.
  */
-import { DataError } from '../errors.js';
 import type { Example } from './classification.js';
 
 export interface Feature {
@@ -25,11 +24,8 @@ export interface Encoder {
   ): { inputIds: number[]; tokenTypeIds: number[]; length: number };
 }
 
-/** Turns examples into unpadded features of at most `maxSeqLength` tokens. */
+/** Turns examples into unpadded features of at most `maxSeqLength` tokens (>= 3: the recipe schema checks it). */
 export function toFeatures(examples: readonly Example[], encoder: Encoder, maxSeqLength: number): Feature[] {
-  if (!Number.isInteger(maxSeqLength) || maxSeqLength < 3) {
-    throw new DataError(`max_seq_length must be an integer >= 3 ([CLS] x [SEP]), got ${maxSeqLength}`);
-  }
   return examples.map((ex) => {
     const enc = encoder.encode(ex.textA, ex.textB ?? null, { maxLength: maxSeqLength, padToMaxLength: false });
     const feature: Feature = {

@@ -33,8 +33,6 @@ export interface LossOptions {
   semantics: Semantics;
   /** [B, T] float 1/0: the attention mask the batch was run with (read by `masked` semantics). */
   mask: Tensor;
-  /** Softmax temperature for `prediction` (> 0); default 1. */
-  temperature?: number;
   /** Multiply the soft cross-entropy by T^2 (masked semantics only). */
   temperatureSquared?: boolean;
   /** Default classification. */
@@ -124,23 +122,21 @@ function maskedMean(perPosition: Tensor, mask: Tensor, loss: string): tf.Scalar 
   return tf.div(tf.sum(tf.mul(perPosition, mask)), tf.sum(mask)) as tf.Scalar;
 }
 
-function checkTemperature(opts: LossOptions): number {
-  const T = opts.temperature ?? 1;
-  if (!(T > 0) || !Number.isFinite(T)) throw new RecipeError(`temperature: expected a positive number, got ${T}`);
-  if (opts.temperatureSquared && opts.semantics === 'reference') {
-    throw new RecipeError('temperature_squared: the reference semantics have no T^2 factor; use semantics "masked"');
-  }
-  return T;
-}
+/** Options of the prediction loss: its softmax temperature (> 0), the recipe's resolved value (no default here). */
+export type PredictionOptions = LossOptions & { temperature: number };
 
 /**
  * Prediction-layer distillation, TinyBERT eq. 10: soft cross-entropy at temperature T.
  * student, teacher: [B, K] (sequence) or [B, T, K] (token) logits. Regression (reference):
  * MSE between the flattened logits.
  */
-export function softCrossEntropy(student: Tensor, teacher: Tensor, opts: LossOptions): tf.Scalar {
+export function softCrossEntropy(student: Tensor, teacher: Tensor, opts: PredictionOptions): tf.Scalar {
   sameShape('prediction loss', student, teacher, 'student logits', 'teacher logits');
-  const T = checkTemperature(opts);
+  // Reference semantics return before the T^2 factor: asking for both would be ignored silently.
+  if (opts.temperatureSquared && opts.semantics === 'reference') {
+    throw new RecipeError('temperature_squared: the reference semantics have no T^2 factor; use semantics "masked"');
+  }
+  const T = opts.temperature;
   return tf.tidy(() => {
     if (opts.outputMode === 'regression') {
       return tf.mean(tf.squaredDifference(student.flatten(), teacher.flatten())) as tf.Scalar;

@@ -32,15 +32,15 @@ const featureMappingSchema = z.union(
 );
 
 export const attentionHeadsSchema = z
-  .enum(['all', 'average'])
-  .describe('all: compare head by head (counts must match); average: average both maps over heads first');
+  .enum(['match', 'average'])
+  .describe('match: compare head by head (head counts must agree); average: average both maps over heads first');
 export type AttentionHeads = z.infer<typeof attentionHeadsSchema>;
 
 const mappingObjectSchema = z
   .object({
     attention: featureMappingSchema.default('uniform').describe('attention-score pairs (0-based layers)'),
     hidden: featureMappingSchema.default('uniform').describe('hidden-state pairs (0 = embedding output)'),
-    attention_heads: attentionHeadsSchema.default('all'),
+    attention_heads: attentionHeadsSchema.default('match'),
   })
   .strict();
 
@@ -133,7 +133,7 @@ function parseSpec(spec: MappingSpec | undefined, field: string): z.output<typeo
     const where = field + path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
     throw new RecipeError(`${where}: ${message}`);
   }
-  return r.data === 'uniform' ? { attention: 'uniform', hidden: 'uniform', attention_heads: 'all' } : r.data;
+  return r.data === 'uniform' ? { attention: 'uniform', hidden: 'uniform', attention_heads: 'match' } : r.data;
 }
 
 /**
@@ -157,7 +157,7 @@ export function resolveMapping(
     s.hidden === 'uniform'
       ? uniform!.hidden
       : checkPairs(s.hidden, `${field}.hidden`, student.layers, teacher.layers, 'hidden state');
-  if (attention.length > 0 && s.attention_heads === 'all' && teacher.heads !== student.heads) {
+  if (attention.length > 0 && s.attention_heads === 'match' && teacher.heads !== student.heads) {
     throw new RecipeError(
       `${field}.attention_heads: the teacher has ${teacher.heads} attention heads and the student ${student.heads}; ` +
         `maps can only be compared head by head when the counts match; set attention_heads: average ` +

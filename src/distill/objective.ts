@@ -42,7 +42,7 @@ export interface DistillSpec {
   mapping: ResolvedMapping;
   /** Student -> teacher hidden projections (needed by `embedding` and `hidden`). */
   projection?: Projection;
-  /** Prediction temperature (default 1). */
+  /** Prediction temperature, needed iff `prediction` is listed: the recipe's resolved value (no default here). */
   temperature?: number;
   /** T^2 factor on the soft cross-entropy (masked semantics only). */
   temperatureSquared?: boolean;
@@ -79,7 +79,6 @@ export function distillLosses(teacher: ModelOutput, student: ModelOutput, spec: 
   const opts: LossOptions = {
     semantics: spec.semantics,
     mask: student.attentionMask,
-    temperature: spec.temperature,
     temperatureSquared: spec.temperatureSquared,
     outputMode: spec.outputMode,
   };
@@ -122,7 +121,8 @@ export function distillLosses(teacher: ModelOutput, student: ModelOutput, spec: 
     }
     if (want('prediction')) {
       if (!student.logits || !teacher.logits) throw new RecipeError('losses.prediction: both models need a task head (logits)');
-      totals.prediction = terms.prediction = softCrossEntropy(student.logits, teacher.logits, opts);
+      if (spec.temperature === undefined) throw new RecipeError('losses.prediction: needs the temperature');
+      totals.prediction = terms.prediction = softCrossEntropy(student.logits, teacher.logits, { ...opts, temperature: spec.temperature });
     }
     if (want('hard')) {
       if (!student.logits) throw new RecipeError('losses.hard: the student has no task head (logits)');

@@ -4,7 +4,7 @@
  *
  * - `shared`: one Linear for every hidden state — the reference (`fit_dense` in TinyBERT
  *   modeling.py, weight [Ct, Cs], bias [Ct]); the checkpoint names are `fit_dense.weight/bias`.
- * - `per-state`: one Linear per student hidden state s — the paper's separate W_e and W_h —
+ * - `per-layer`: one Linear per student hidden state s — the paper's separate W_e and W_h —
  *   named `fit_denses.<s>.weight/bias`.
  * - `none`: identity; only when both widths are equal.
  *
@@ -17,9 +17,24 @@ import { tf, type Tensor } from '../backend/tf.js';
 import { CheckpointError, RecipeError, ShapeError } from '../errors.js';
 
 export const projectionKindSchema = z
-  .enum(['shared', 'per-state', 'none'])
-  .describe('shared: one fit_dense for all hidden states (reference); per-state: fit_denses.N; none: identity');
+  .enum(['shared', 'per-layer', 'none'])
+  .describe('shared: one fit_dense for all hidden states (reference); per-layer: fit_denses.N, one per hidden state; none: identity');
 export type ProjectionKind = z.infer<typeof projectionKindSchema>;
+
+/**
+ * What a recipe may ask for: `auto` uses what the student checkpoint holds (fit_denses.N:
+ * per-layer, fit_dense: shared) and a shared one when it holds none; `none` follows from the widths.
+ */
+export const projectionChoiceSchema = z.enum(['auto', ...projectionKindSchema.exclude(['none']).options]);
+export type ProjectionChoice = z.infer<typeof projectionChoiceSchema>;
+
+/** The projection kind a checkpoint's training-only tensors hold, if any. */
+export function heldProjection(saved: SavedTensors): Exclude<ProjectionKind, 'none'> | undefined {
+  const names = saved instanceof Map ? [...saved.keys()] : Object.keys(saved);
+  if (names.some((n) => /^fit_denses\.\d+\.weight$/.test(n))) return 'per-layer';
+  if (names.includes('fit_dense.weight')) return 'shared';
+  return undefined;
+}
 
 /** A tensor as checkpoints hold it (the `extras` of `loadModelDir`). */
 export interface SavedTensor {
@@ -34,7 +49,7 @@ export interface ProjectionSpec {
   studentHidden: number;
   /** Teacher hidden size Ct. */
   teacherHidden: number;
-  /** Student hidden states M + 1 (per-state projections: one each). */
+  /** Student hidden states M + 1 (per-layer projections: one each). */
   numStates: number;
   /** Seed of the N(0, 0.02) initialisation. */
   seed?: number;
@@ -99,7 +114,7 @@ export class Projection {
 
 function expectedShapes(spec: ProjectionSpec): Map<string, number[]> {
   const shapes = new Map<string, number[]>();
-  const states = spec.kind === 'shared' ? 1 : spec.kind === 'per-state' ? spec.numStates : 0;
+  const states = spec.kind === 'shared' ? 1 : spec.kind === 'per-layer' ? spec.numStates : 0;
   for (let s = 0; s < states; s++) {
     const n = projectionNames(spec.kind, s)!;
     shapes.set(n.weight, [spec.teacherHidden, spec.studentHidden]); // [Ct, Cs], PyTorch layout
@@ -111,7 +126,7 @@ function expectedShapes(spec: ProjectionSpec): Map<string, number[]> {
 function checkSpec(spec: ProjectionSpec): void {
   if (spec.kind === 'none' && spec.studentHidden !== spec.teacherHidden) {
     throw new RecipeError(
-      `projection: "none" needs equal hidden sizes, got student ${spec.studentHidden} and teacher ${spec.teacherHidden}; use "shared" or "per-state"`,
+      `projection: "none" needs equal hidden sizes, got student ${spec.studentHidden} and teacher ${spec.teacherHidden}; use "shared" or "per-layer"`,
     );
   }
 }

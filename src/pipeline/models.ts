@@ -3,6 +3,8 @@
  * directory — the latest stage output replaces the slot), and how a stage gets a model with the
  * head it needs (a fresh task head is initialised when the source has none).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { HEAD_PARAM, loadModelDir, vocabPath as dirVocab } from '../checkpoint/model-dir.js';
 import type { TensorMap } from '../checkpoint/tensor-map.js';
 import { DataError } from '../errors.js';
@@ -27,19 +29,20 @@ export function initialSlots(recipe: Recipe): Slots {
   return slots;
 }
 
-/** The vocab.txt a slot's tokenizer uses: its own, its directory's, then the recipe's. */
-export function slotVocab(recipe: Recipe, slots: Slots, slot: string): string {
+/**
+ * The vocab.txt a slot's tokenizer uses: its own, its directory's, the recipe's, then (a student
+ * created from a config) the vocab of the teacher it is first distilled from, since distillation
+ * assumes one tokenization.
+ */
+export function slotVocab(recipe: Recipe, slots: Slots, slot: string, seen: Set<string> = new Set()): string {
   const s = slots[slot];
   if (s.vocab) return s.vocab;
-  if (s.dir) {
-    try {
-      return dirVocab(s.dir);
-    } catch {
-      // fall through to the recipe's vocab
-    }
-  }
+  if (s.dir && existsSync(join(s.dir, 'vocab.txt'))) return dirVocab(s.dir);
   if (recipe.vocab) return recipe.vocab;
-  throw new DataError(`model slot "${slot}": no vocab.txt (set models.${slot}.vocab or vocab: in the recipe)`);
+  seen.add(slot);
+  const teacher = recipe.stages.find((st) => st.student === slot && st.teacher !== undefined && !seen.has(st.teacher))?.teacher;
+  if (teacher) return slotVocab(recipe, slots, teacher, seen);
+  throw new DataError(`model slot "${slot}": no vocab.txt (set models.${slot}.vocab or vocab: in the recipe, or give its directory one)`);
 }
 
 export type HeadSpec = Pick<ModelConfig, 'head' | 'numLabels' | 'labels'>;
@@ -47,19 +50,24 @@ export type HeadSpec = Pick<ModelConfig, 'head' | 'numLabels' | 'labels'>;
 export interface StageModel {
   model: BertModel;
   extras: TensorMap;
+  /** Where the weights came from: the slot's model directory or config file. */
+  source: string;
+  /** Head parameters the source lacked, freshly initialised (empty when loaded or created whole). */
+  freshHead: string[];
 }
 
 /**
  * Instantiates a slot with `head` (undefined: keep the source's head). Seeded so a fresh model or
- * head is the same on every run and on resume.
+ * head is the same on every run and on resume. Missing head parameters are initialised and listed
+ * in `freshHead`; the caller decides whether that is expected (a new task head) or a fault.
  */
 export function instantiate(slots: Slots, slot: string, head: HeadSpec | undefined, seed: number): StageModel {
   const s = slots[slot];
   if (s.dir) {
     const loaded = loadModelDir(s.dir, { head, seed, allowMissing: (name) => HEAD_PARAM.test(name) });
-    return { model: loaded.model, extras: loaded.extras };
+    return { model: loaded.model, extras: loaded.extras, source: s.dir, freshHead: loaded.report.initialised };
   }
   let config = readModelConfig(s.config!);
   if (head) config = { ...config, ...head };
-  return { model: createModel(config, seed), extras: new Map() };
+  return { model: createModel(config, seed), extras: new Map(), source: s.config!, freshHead: [] };
 }

@@ -23,6 +23,7 @@ import { writeTextAtomic } from '../util/fs.js';
 import { batchSourceFor, batchTensors, type HostBatch } from './batches.js';
 import type { BertModel } from '../model/bert.js';
 import { initialSlots, slotVocab, type Slots } from './models.js';
+import { preflight } from './preflight.js';
 import { RunLog, type ProgressOptions } from './progress.js';
 import { checkResumedRecipe, openRunDir, readStageDone, runRelative, type RecipeChange } from './run-dir.js';
 import { runStage, type StageOptions, type StageResult } from './stage.js';
@@ -64,6 +65,7 @@ export async function distill(recipe: Recipe, opts: DistillOptions = {}): Promis
   const started = Date.now();
   const out = recipe.output_dir;
   if (opts.resume && opts.overwrite) throw new UsageError('--resume and --overwrite exclude each other: continue the run or start it over');
+  await preflight(recipe, initialSlots(recipe)); // every input checked before anything is written or run
   const run = openRunDir(out, { ...opts, stages: recipe.stages.map((s) => s.name) });
   try {
     const changes = run.resuming ? checkResumedRecipe(out, recipe, opts.allowChanges) : [];

@@ -2,31 +2,36 @@
  * One stage of a recipe: finetune (one model on labels) or distillation (teacher and student side
  * by side: general, task-intermediate, task-prediction). Runs optimizer steps with gradient
  * accumulation, logs every loss term, evaluates and checkpoints on schedule, resumes bit for bit.
+ *
+ * runStage = setUpStage (models, heads, projection, optimizer, data, resume; here) → trainSteps
+ * (the step loop with its non-finite guard, evaluation and checkpoints; loop.ts) → finishStage
+ * (final/, last evaluation, done.json; here).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tf, type Tensor } from '../backend/tf.js';
-import { RecipeError } from '../errors.js';
-import { hardLabelLoss } from '../distill/losses.js';
+import type { tf } from '../backend/tf.js';
+import { HEAD_PARAM } from '../checkpoint/model-dir.js';
+import { CheckpointError, RecipeError } from '../errors.js';
 import { resolveMapping, type ResolvedMapping } from '../distill/mapping.js';
-import { distillLosses, type DistillSpec } from '../distill/objective.js';
-import { initProjection, type Projection } from '../distill/projection.js';
+import type { DistillSpec } from '../distill/objective.js';
+import { heldProjection, initProjection, type Projection, type ProjectionKind } from '../distill/projection.js';
 import type { BertModel } from '../model/bert.js';
 import { describeClassifierRelu } from '../model/config.js';
-import type { ModelOutput } from '../model/output.js';
+import { modelParams } from '../model/params.js';
 import type { Recipe, Stage } from '../recipe/schema.js';
-import { namedGrads } from '../train/gradients.js';
 import { createOptimizer, type Optimizer } from '../train/optimizer.js';
 import { makeSchedule } from '../train/schedule.js';
-import { hasCheckpoint, readOptimizerState, readTrainerState, writeCheckpoint, type TrainerState } from './checkpoint.js';
-import { batchSourceFor, batchTensors, type HostBatch } from './batches.js';
+import { hasCheckpoint, readOptimizerState, readTrainerState, type TrainerState } from './checkpoint.js';
+import { batchSourceFor, type HostBatch } from './batches.js';
+import { evalAndKeepBest, mixSeed, save, trainSteps, type StageOptions, type StageRun } from './loop.js';
 import { instantiate, slotVocab, type HeadSpec, type Slots, type StageModel } from './models.js';
-import { maskTokens, type MaskIds } from './masking.js';
+import type { MaskIds } from './masking.js';
 import { BertTokenizer } from '../tokenizer/index.js';
-import { RunLog, StageProgress, type ProgressOptions } from './progress.js';
+import { RunLog, StageProgress } from './progress.js';
 import { writeStageDone } from './run-dir.js';
-import { scoreModel, type Scores } from './score.js';
-import { recipeToYaml } from '../recipe/load.js';
+import type { Scores } from './score.js';
+
+export { firstNonFinite, mixSeed, type StageOptions } from './loop.js';
 
 export interface StageResult {
   stage: string;
@@ -36,19 +41,6 @@ export interface StageResult {
   seconds: number;
   scores?: Scores;
   warnings: string[];
-}
-
-export interface StageOptions extends ProgressOptions {
-  resume?: boolean;
-  /** Called after every optimizer step (monitoring, memory tests). */
-  onStep?: (info: { stage: string; step: number; terms: Record<string, number> }) => void;
-}
-
-/** Mixes integers into a 31-bit seed (same inputs → same dropout masks, also after resume). */
-export function mixSeed(...xs: number[]): number {
-  let h = 0x2545f491;
-  for (const x of xs) h = Math.imul(h ^ (x >>> 0), 0x9e3779b1) ^ (h >>> 15);
-  return (h >>> 1) & 0x7fffffff;
 }
 
 function headFor(recipe: Recipe, stage: Stage): HeadSpec | undefined {
@@ -71,9 +63,6 @@ function trapWarnings(stage: Stage, teacher: BertModel | undefined, student: Ber
   if (stage.kind === 'general' && teacher.config.head === 'classification') {
     w.push(`stage ${stage.name}: general distillation with a teacher that has a task head (fine-tuned?); TinyBERT's general stage uses the pre-trained teacher`);
   }
-  if (stage.kind !== 'general' && teacher.config.head !== 'classification') {
-    w.push(`stage ${stage.name}: task distillation with a teacher that has no task head (${teacher.config.head}); fine-tune the teacher on the task first`);
-  }
   if (teacher.config.vocabSize !== student.config.vocabSize || (vocabs && vocabs[0] !== vocabs[1] && !sameFile(vocabs[0], vocabs[1]))) {
     w.push(`stage ${stage.name}: teacher and student vocabularies differ (${teacher.config.vocabSize} vs ${student.config.vocabSize} ids); distillation assumes the same tokenization`);
   }
@@ -88,13 +77,61 @@ function sameFile(a: string, b: string): boolean {
   }
 }
 
-export async function runStage(
-  recipe: Recipe,
-  index: number,
-  slots: Slots,
-  log: RunLog,
-  opts: StageOptions = {},
-): Promise<StageResult> {
+/**
+ * A task stage needs a teacher with a trained task head. task-prediction distils the teacher's
+ * logits, so a missing head is refused; task-intermediate only distils layers, so it is a warning.
+ */
+function teacherHeadWarning(stage: Stage, teacher: StageModel): string | undefined {
+  if (stage.kind !== 'task-intermediate' && stage.kind !== 'task-prediction') return undefined;
+  const c = teacher.model.config;
+  const missing = c.head === 'classification' ? teacher.freshHead : modelParams({ ...c, head: 'classification', numLabels: stage.num_labels }).map((p) => p.name).filter((n) => HEAD_PARAM.test(n));
+  if (missing.length === 0) return undefined;
+  const what = `${teacher.source}: the teacher of stage ${stage.name} has no task head (missing ${missing.join(', ')})`;
+  if (stage.kind === 'task-prediction') {
+    throw new CheckpointError(`${what}; task-prediction distils the teacher's logits, so fine-tune it on the task first (a finetune stage, or a fine-tuned directory)`);
+  }
+  return `${what}; intermediate layers are distilled, but TinyBERT distils a teacher fine-tuned on the task`;
+}
+
+/**
+ * The student->teacher projection of a stage with intermediate losses. The kind is what the
+ * student checkpoint holds (its trained fit_dense / fit_denses.N are kept); a recipe that asks for
+ * another kind is refused. A fresh projection is said when the student came from a directory.
+ */
+function stageProjection(stage: Stage, teacher: BertModel, trained: StageModel, fromDir: boolean, seed: number): { projection: Projection; warning?: string } {
+  const t = teacher.config;
+  const s = trained.model.config;
+  const held = heldProjection(trained.extras);
+  if (held && stage.projection !== 'auto' && stage.projection !== held) {
+    const names = held === 'shared' ? 'fit_dense' : 'fit_denses.N';
+    throw new RecipeError(
+      `stages.${stage.name}.projection: the student ${trained.source} holds trained ${held} projections (${names}) but the recipe says ${stage.projection}; remove projection: to keep them`,
+    );
+  }
+  const kind: ProjectionKind = held ?? (s.hiddenSize === t.hiddenSize ? 'none' : stage.projection === 'auto' ? 'shared' : stage.projection);
+  const projection = initProjection(
+    { kind, studentHidden: s.hiddenSize, teacherHidden: t.hiddenSize, numStates: s.numLayers + 1, seed: mixSeed(seed, 7), std: s.initializerRange },
+    trained.extras,
+  );
+  const warning =
+    fromDir && kind !== 'none' && projection.source === 'init' && stage.kind !== 'general'
+      ? `stage ${stage.name}: the student ${trained.source} holds no fit_dense, so its ${kind} projection starts from random; ` +
+        `to keep the general stage's trained projection give its output directory (<run>/<general stage>/final), not its export`
+      : undefined;
+  return { projection, warning };
+}
+
+export async function runStage(recipe: Recipe, index: number, slots: Slots, log: RunLog, opts: StageOptions = {}): Promise<StageResult> {
+  const run = await setUpStage(recipe, index, slots, log, opts);
+  try {
+    await trainSteps(run, opts);
+    return await finishStage(run);
+  } finally {
+    disposeStage(run);
+  }
+}
+
+async function setUpStage(recipe: Recipe, index: number, slots: Slots, log: RunLog, opts: StageOptions): Promise<StageRun> {
   const stage = recipe.stages[index];
   const dir = join(recipe.output_dir, stage.name);
   const ckptDir = join(dir, 'checkpoint');
@@ -102,203 +139,109 @@ export async function runStage(
   const trainedSlot = (distilling ? stage.student : stage.train)!;
   const seed = mixSeed(recipe.seed, index);
   const resuming = Boolean(opts.resume) && hasCheckpoint(ckptDir);
-
-  // Models. On resume the trained model (and its projections) come from the checkpoint.
-  const source: Slots = resuming ? { ...slots, [trainedSlot]: { ...slots[trainedSlot], dir: ckptDir, config: undefined } } : slots;
-  const trained: StageModel = instantiate(source, trainedSlot, headFor(recipe, stage), seed);
-  const teacher = distilling ? instantiate(slots, stage.teacher!, undefined, seed).model : undefined;
-  const vocab = slotVocab(recipe, slots, trainedSlot);
-  const warnings = trapWarnings(stage, teacher, trained.model, teacher ? [slotVocab(recipe, slots, stage.teacher!), vocab] : undefined);
-
-  let projection: Projection | undefined;
-  let mapping: ResolvedMapping | undefined;
-  const intermediate = ['embedding', 'hidden', 'attention'].some((k) => k in stage.losses);
-  if (teacher && intermediate) {
-    const t = teacher.config;
-    const s = trained.model.config;
-    mapping = resolveMapping(
-      { ...stage.mapping, attention_heads: stage.attention_heads === 'average' ? 'average' : 'all' },
-      { layers: t.numLayers, heads: t.numHeads },
-      { layers: s.numLayers, heads: s.numHeads },
-      `stages.${stage.name}.mapping`,
-    );
-    const kind = s.hiddenSize === t.hiddenSize && !trained.extras.size ? 'none' : stage.projection === 'per-layer' ? 'per-state' : 'shared';
-    projection = initProjection(
-      { kind, studentHidden: s.hiddenSize, teacherHidden: t.hiddenSize, numStates: s.numLayers + 1, seed: mixSeed(seed, 7), std: s.initializerRange },
-      trained.extras,
-    );
-  }
-  const params = new Map<string, tf.Variable>([...trained.model.params, ...(projection?.params ?? [])]);
-  const optimizer = optimizerFor(stage, params);
-
-  const data = await batchSourceFor(recipe, stage, vocab, seed);
-  const masking = stage.kind === 'pretrain' ? maskIdsFor(vocab, trained.model.config.vocabSize) : undefined;
-  const perEpoch = data.batchesPerEpoch;
-  const total = stage.steps ?? Math.max(1, Math.ceil(((stage.epochs ?? 1) * perEpoch) / stage.grad_accum));
-  const schedule = makeSchedule({ name: stage.schedule.name, warmup: Math.min(stage.schedule.warmup, 0.999) }, total);
-
-  let state: TrainerState = { stage: stage.name, step: 0, totalSteps: total, data: undefined, examplesSeen: 0, seconds: 0 };
-  if (resuming) {
-    state = readTrainerState(ckptDir);
-    optimizer.setState(readOptimizerState(ckptDir));
-    data.setState(state.data);
-    log.write({ event: 'resume', stage: stage.name, step: state.step });
-  }
-  const progress = new StageProgress(stage.name, total, opts);
-  for (const w of warnings) {
-    progress.note(`warning: ${w}`);
-    log.write({ event: 'warning', stage: stage.name, message: w });
-  }
-  if (trained.model.config.head === 'classification') {
-    log.write({ event: 'classifier', stage: stage.name, message: describeClassifierRelu(trained.model.config) });
-  }
-  const dev = stage.task ? recipe.tasks[stage.task].dev : undefined;
-  const regression = stage.task ? recipe.tasks[stage.task].type === 'regression' : false;
-  const metric = stage.eval?.metric ?? (regression ? 'pearson' : 'accuracy');
-  const spec: Omit<DistillSpec, 'labels'> | undefined = teacher
-    ? {
-        losses: stage.losses,
-        semantics: stage.semantics,
-        mapping: mapping ?? { attention: [], hidden: [], attentionHeads: 'all' },
-        projection,
-        temperature: stage.temperature,
-        temperatureSquared: stage.t_squared,
-        outputMode: regression ? 'regression' : 'classification',
-      }
-    : undefined;
-
-  const evaluate = async (): Promise<Scores | undefined> => {
-    if (!dev || stage.kind === 'general') return undefined;
-    return scoreModel(trained.model, await batchSourceFor(recipe, stage, vocab, seed, 'dev'), regression);
-  };
-  const save = async (target: string, withTrainingState: boolean) =>
-    writeCheckpoint(target, {
-      model: trained.model,
-      extras: projection ? new Map([...projection.save()].map(([k, v]) => [k, { shape: [...v.shape], data: v.data, dtype: 'F32' as const }])) : undefined,
-      optimizer: withTrainingState ? optimizer : undefined,
-      trainer: withTrainingState ? { ...state, data: data.getState() } : undefined,
-      vocab,
-      recipeYaml: recipeToYaml(recipe),
-    });
-
-  const started = Date.now() - state.seconds * 1000;
-  let windowStart = Date.now();
-  let windowExamples = 0;
+  const notes: string[] = [];
+  const warnings: string[] = [];
+  const owned: { dispose(): void }[] = [];
   try {
-    while (state.step < total) {
-      let acc: Map<string, Tensor> | undefined;
-      let terms: Record<string, number> = {};
-      for (let micro = 0; micro < stage.grad_accum; micro++) {
-        const dropoutSeed = mixSeed(seed, state.step, micro);
-        const next = await data.next();
-        const host = masking ? maskTokens(next, masking, stage.mlm_probability, mixSeed(dropoutSeed, 1)) : next;
-        const batch = batchTensors(host);
-        const skipHead = stage.kind === 'general';
-        const teacherOut = teacher ? (tf.tidy(() => teacher.forward(batch, { training: false, skipHead }) as never) as ModelOutput) : undefined;
-        const { value, grads } = namedGrads(() => {
-          const out = trained.model.forward(batch, { training: true, seed: dropoutSeed, skipHead });
-          const l = spec && teacherOut
-            ? distillLosses(teacherOut, out, { ...spec, labels: batch.labels })
-            : hardOnly(out, batch.labels, regression);
-          terms = addTerms(terms, l.terms, stage.grad_accum);
-          return l.total;
-        }, params);
-        value.dispose();
-        acc = accumulate(acc, grads, stage.grad_accum);
-        if (teacherOut) tf.dispose(teacherOut as never);
-        tf.dispose(batch as never);
-        state.examplesSeen += host.batchSize;
-        windowExamples += host.batchSize;
-      }
-      const multiplier = schedule(optimizer.stepCount);
-      optimizer.step(acc!, stage.optimizer.lr * multiplier);
-      tf.dispose([...acc!.values()]);
-      state.step++;
-      state.seconds = (Date.now() - started) / 1000;
-      const rate = windowExamples / Math.max(1e-3, (Date.now() - windowStart) / 1000);
-      progress.update(state.step, terms, rate, stage.log_every);
-      opts.onStep?.({ stage: stage.name, step: state.step, terms });
-      if (state.step % stage.log_every === 0 || state.step === total) {
-        log.write({ event: 'step', stage: stage.name, step: state.step, lr: stage.optimizer.lr * multiplier, ...prefix(terms), examples_per_second: rate });
-        windowStart = Date.now();
-        windowExamples = 0;
-      }
-      const evalEvery = stage.eval?.every ?? 0;
-      if (evalEvery > 0 && state.step % evalEvery === 0 && state.step < total) {
-        await evalAndKeepBest();
-      }
-      if (stage.checkpoint_every > 0 && state.step % stage.checkpoint_every === 0 && state.step < total) {
-        await save(ckptDir, true);
-        log.write({ event: 'checkpoint', stage: stage.name, step: state.step, dir: ckptDir });
-      }
-    }
-    progress.stop();
-    await save(join(dir, 'final'), false);
-    const finalScores = await evalAndKeepBest();
-    const output = state.best && existsSync(join(dir, 'best')) ? join(dir, 'best') : join(dir, 'final');
-    const result: StageResult = { stage: stage.name, output, steps: state.step, seconds: state.seconds, scores: finalScores, warnings };
-    writeStageDone(recipe.output_dir, dir, result, state.best);
-    log.write({ event: 'stage-end', ...result, best: state.best });
-    return result;
-  } finally {
-    progress.stop();
-    teacher?.dispose();
-    trained.model.dispose();
-    projection?.dispose();
-    optimizer.dispose();
-  }
+    // Models. On resume the trained model (and its projections) come from the checkpoint.
+    const source: Slots = resuming ? { ...slots, [trainedSlot]: { ...slots[trainedSlot], dir: ckptDir, config: undefined } } : slots;
+    const trained = instantiate(source, trainedSlot, headFor(recipe, stage), seed);
+    owned.push(trained.model);
+    if (trained.freshHead.length) notes.push(`stage ${stage.name}: ${trainedSlot} gets a fresh task head (${trained.freshHead.join(', ')}); ${trained.source} has none for this task`);
+    const teacherModel = distilling ? instantiate(slots, stage.teacher!, undefined, seed) : undefined;
+    if (teacherModel) owned.push(teacherModel.model);
+    const teacherWarning = teacherModel && teacherHeadWarning(stage, teacherModel);
+    if (teacherWarning) warnings.push(teacherWarning);
+    const teacher = teacherModel?.model;
+    const vocab = slotVocab(recipe, slots, trainedSlot);
+    warnings.push(...trapWarnings(stage, teacher, trained.model, teacher ? [slotVocab(recipe, slots, stage.teacher!), vocab] : undefined));
 
-  async function evalAndKeepBest(): Promise<Scores | undefined> {
-    const scores = await evaluate();
-    if (!scores) return undefined;
-    const value = scores[metric] ?? Number.NaN;
-    log.write({ event: 'eval', stage: stage.name, step: state.step, ...prefix(scores as Record<string, number>, 'dev.') });
-    progress.note(`${stage.name}: step ${state.step}: dev ${metric} ${value.toFixed(4)}`);
-    if (!state.best || value > state.best.value) {
-      state.best = { metric, value, step: state.step };
-      await save(join(dir, 'best'), false);
+    let projection: Projection | undefined;
+    let mapping: ResolvedMapping | undefined;
+    const intermediate = ['embedding', 'hidden', 'attention'].some((k) => k in stage.losses);
+    if (teacher && intermediate) {
+      mapping = resolveMapping(
+        { ...stage.mapping, attention_heads: stage.attention_heads },
+        { layers: teacher.config.numLayers, heads: teacher.config.numHeads },
+        { layers: trained.model.config.numLayers, heads: trained.model.config.numHeads },
+        `stages.${stage.name}.mapping`,
+      );
+      const p = stageProjection(stage, teacher, trained, source[trainedSlot].dir !== undefined, seed);
+      projection = p.projection;
+      owned.push(projection);
+      if (p.warning) warnings.push(p.warning);
     }
-    return scores;
+    const params = new Map<string, tf.Variable>([...trained.model.params, ...(projection?.params ?? [])]);
+    const optimizer = optimizerFor(stage, params);
+    owned.push(optimizer);
+
+    const data = await batchSourceFor(recipe, stage, vocab, seed);
+    const masking = stage.kind === 'pretrain' ? maskIdsFor(vocab, trained.model.config.vocabSize) : undefined;
+    const total = stage.steps ?? Math.max(1, Math.ceil((stage.epochs! * data.batchesPerEpoch) / stage.grad_accum));
+    const schedule = makeSchedule(stage.schedule, total);
+
+    let state: TrainerState = { stage: stage.name, step: 0, totalSteps: total, data: undefined, examplesSeen: 0, seconds: 0 };
+    if (resuming) {
+      state = readTrainerState(ckptDir);
+      optimizer.setState(readOptimizerState(ckptDir));
+      data.setState(state.data);
+      log.write({ event: 'resume', stage: stage.name, step: state.step });
+    }
+    const progress = new StageProgress(stage.name, total, opts);
+    for (const n of notes) {
+      progress.note(`note: ${n}`);
+      log.write({ event: 'note', stage: stage.name, message: n });
+    }
+    for (const w of warnings) {
+      progress.note(`warning: ${w}`);
+      log.write({ event: 'warning', stage: stage.name, message: w });
+    }
+    if (trained.model.config.head === 'classification') {
+      log.write({ event: 'classifier', stage: stage.name, message: describeClassifierRelu(trained.model.config) });
+    }
+    if (projection) log.write({ event: 'projection', stage: stage.name, kind: projection.spec.kind, source: projection.source, from: trained.source });
+    const regression = stage.task ? recipe.tasks[stage.task].type === 'regression' : false;
+    const spec: Omit<DistillSpec, 'labels'> | undefined = teacher
+      ? {
+          losses: stage.losses,
+          semantics: stage.semantics,
+          mapping: mapping ?? { attention: [], hidden: [], attentionHeads: stage.attention_heads },
+          projection,
+          temperature: stage.temperature,
+          temperatureSquared: stage.t_squared,
+          outputMode: regression ? 'regression' : 'classification',
+        }
+      : undefined;
+    return { recipe, stage, dir, ckptDir, seed, log, trained, teacher, vocab, projection, params, optimizer, data, masking, total, schedule, state, spec, regression, progress, warnings };
+  } catch (e) {
+    for (const o of owned) o.dispose();
+    throw e;
   }
+}
+
+function disposeStage(run: StageRun): void {
+  run.progress.stop();
+  run.teacher?.dispose();
+  run.trained.model.dispose();
+  run.projection?.dispose();
+  run.optimizer.dispose();
+}
+
+async function finishStage(run: StageRun): Promise<StageResult> {
+  const { stage, state, dir } = run;
+  run.progress.stop();
+  await save(run, join(dir, 'final'), false);
+  const finalScores = await evalAndKeepBest(run);
+  const output = state.best && existsSync(join(dir, 'best')) ? join(dir, 'best') : join(dir, 'final');
+  const result: StageResult = { stage: stage.name, output, steps: state.step, seconds: state.seconds, scores: finalScores, warnings: run.warnings };
+  writeStageDone(run.recipe.output_dir, dir, result, state.best);
+  run.log.write({ event: 'stage-end', ...result, best: state.best });
+  return result;
 }
 
 function maskIdsFor(vocab: string, vocabSize: number): MaskIds {
   const t = BertTokenizer.fromVocabFile(vocab);
   return { maskId: t.maskId, vocabSize, special: new Set([t.clsId, t.sepId, t.padId]) };
-}
-
-function hardOnly(out: ModelOutput, labels: Tensor | undefined, regression: boolean) {
-  if (!out.logits) throw new RecipeError('finetune: the trained model has no task head');
-  if (!labels) throw new RecipeError('finetune: the batch has no labels');
-  const hard = hardLabelLoss(out.logits, labels, { semantics: 'reference', mask: out.attentionMask, outputMode: regression ? 'regression' : 'classification' });
-  return { total: hard, terms: { hard } as Record<string, tf.Scalar> };
-}
-
-function addTerms(acc: Record<string, number>, terms: Record<string, tf.Scalar>, accum: number): Record<string, number> {
-  const out = { ...acc };
-  for (const [k, t] of Object.entries(terms)) out[k] = (out[k] ?? 0) + t.dataSync()[0]! / accum;
-  return out;
-}
-
-/** Sums micro-batch gradients, each scaled by 1/accum (the mean over the accumulated batches). */
-function accumulate(acc: Map<string, Tensor> | undefined, grads: Map<string, Tensor>, accum: number): Map<string, Tensor> {
-  if (accum === 1) return grads;
-  const out = acc ?? new Map<string, Tensor>();
-  for (const [name, g] of grads) {
-    const scaled = tf.div(g, accum);
-    g.dispose();
-    const prev = out.get(name);
-    if (prev) {
-      out.set(name, tf.add(prev, scaled));
-      prev.dispose();
-      scaled.dispose();
-    } else out.set(name, scaled);
-  }
-  return out;
-}
-
-function prefix(terms: Record<string, number>, p = 'loss.'): Record<string, number> {
-  return Object.fromEntries(Object.entries(terms).map(([k, v]) => [p + k, v]));
 }
 
 export type { HostBatch };

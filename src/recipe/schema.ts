@@ -90,9 +90,9 @@ function resolveStage(s: StageInput, r: { tasks: Record<string, z.infer<typeof t
     losses,
     head,
     num_labels: head === 'none' ? 0 : (s.num_labels ?? (regression ? 1 : (task?.labels?.length ?? 2))),
-    // General and pretrain stages have no labels: no eval section at all.
+    // General and pretrain stages have no labels, task-intermediate no trained head: no eval section.
     eval:
-      noHead
+      noHead || s.kind === 'task-intermediate'
         ? undefined
         : { every: s.eval?.every ?? 0, metric: s.eval?.metric ?? (regression ? ('pearson' as const) : ('accuracy' as const)) },
   };

@@ -7,7 +7,15 @@
 import { z } from 'zod';
 import { metricNameSchema } from '../data/metrics.js';
 import { OPTIMIZERS, type bertAdamOptionsSchema } from '../train/optimizer.js';
-import { INTERMEDIATE_LOSSES, lossNameSchema, optimizerNameSchema, scheduleSchema, semanticsSchema } from './enums.js';
+import {
+  attentionHeadsSchema,
+  INTERMEDIATE_LOSSES,
+  lossNameSchema,
+  optimizerNameSchema,
+  projectionChoiceSchema,
+  scheduleSchema,
+  semanticsSchema,
+} from './enums.js';
 import { isReservedStageName, RESERVED_STAGE_NAMES } from './run-files.js';
 
 export const stageKindSchema = z
@@ -116,14 +124,13 @@ export const stageInputSchema = z
     temperature: z.number().positive().default(1).describe('prediction-loss temperature'),
     t_squared: z.boolean().default(false).describe('masked semantics: multiply the prediction loss by T^2'),
     mapping: mappingSchema.prefault('uniform'),
-    attention_heads: z
-      .enum(['match', 'average'])
-      .default('match')
-      .describe('match: head counts must agree; average: compare head-averaged attention maps'),
-    projection: z
-      .enum(['shared', 'per-layer'])
-      .default('shared')
-      .describe('student->teacher hidden projection: one shared matrix (reference fit_dense) or one per layer'),
+    attention_heads: attentionHeadsSchema.default('match'),
+    projection: projectionChoiceSchema
+      .default('auto')
+      .describe(
+        'student->teacher hidden projection: auto (what the student checkpoint holds: fit_denses.N per-layer, fit_dense shared; ' +
+          'shared when it holds none), shared (one matrix, the reference fit_dense) or per-layer (one per hidden state)',
+      ),
     optimizer: optimizerSchema.prefault({}),
     schedule: scheduleSchema.prefault({}).describe('learning-rate schedule'),
     eval: evalSchema.optional(),
@@ -185,6 +192,13 @@ export const stageInputSchema = z
     if (s.kind === 'task-intermediate' || s.kind === 'task-prediction') {
       need('task', 'the labelled task data');
       forbid('corpus', 'task stages read task data; use a general stage for a corpus');
+    }
+    if (s.kind === 'task-intermediate') {
+      // Its classifier head is not trained here: a dev metric would rank checkpoints by chance.
+      forbid('eval', 'intermediate layers are distilled, the task head stays untrained, so a dev metric says nothing; the stage hands on its last model (as the reference does)');
+    }
+    if (s.losses !== undefined && !Array.isArray(s.losses) && !Object.values(s.losses).some((w) => w !== undefined && w > 0)) {
+      issue('losses', `a stage needs at least one loss term with a weight > 0, saw ${JSON.stringify(s.losses)}`);
     }
     if (s.kind === 'task-intermediate' && s.losses !== undefined && !losses.some((l) => INTERMEDIATE_LOSSES.includes(l as never))) {
       issue('losses', `a task-intermediate stage needs one of ${INTERMEDIATE_LOSSES.join(', ')}; for predictions only use kind: task-prediction`);

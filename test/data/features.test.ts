@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { corpusFeature, toFeatures, type Example } from '../../src/data/index.js';
-import { DataError } from '../../src/errors.js';
 import { fakeTokenizer } from './helpers.js';
 
 describe('toFeatures', () => {
@@ -31,10 +30,6 @@ describe('toFeatures', () => {
   it('strips padding if the tokenizer pads', () => {
     const padding = { encode: () => ({ inputIds: [1, 5, 2, 0, 0], tokenTypeIds: [0, 0, 0, 0, 0], length: 3 }) };
     expect(toFeatures([examples[0]], padding, 5)[0].inputIds).toEqual([1, 5, 2]);
-  });
-
-  it('rejects a max_seq_length too small for [CLS] x [SEP]', () => {
-    expect(() => toFeatures(examples, fakeTokenizer, 2)).toThrow(new DataError('max_seq_length must be an integer >= 3 ([CLS] x [SEP]), got 2'));
   });
 });
 

@@ -15,7 +15,7 @@ describe('uniform mapping', () => {
       { student: 1, teacher: 2 },
       { student: 2, teacher: 4 },
     ]);
-    expect(m.attentionHeads).toBe('all');
+    expect(m.attentionHeads).toBe('match');
   });
   it('12 -> 4 (NEZHA-base -> TinyBERT-4L): last layer of each block of 3', () => {
     const p = uniformPairs(12, 4);

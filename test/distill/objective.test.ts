@@ -88,7 +88,7 @@ describe('distillLosses', () => {
 
   it('leaves nothing behind but what it returns', () => {
     const before = tf.memory().numTensors;
-    const out = distillLosses(teacher, student, { losses: { attention: 1, embedding: 1, hidden: 1, prediction: 1 }, semantics: 'masked', mapping, projection });
+    const out = distillLosses(teacher, student, { losses: { attention: 1, embedding: 1, hidden: 1, prediction: 1 }, semantics: 'masked', mapping, projection, temperature: 1 });
     disposeLosses(out);
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -40,9 +40,9 @@ describe('shared projection (fit_dense, the reference)', () => {
   });
 });
 
-describe('per-state projections (fit_denses.N, the paper)', () => {
+describe('per-layer projections (fit_denses.N, the paper)', () => {
   it('creates one seeded Linear per hidden state, zero bias, std 0.02', () => {
-    const p = createProjection({ ...spec, kind: 'per-state', studentHidden: 64, teacherHidden: 128, seed: 7 });
+    const p = createProjection({ ...spec, kind: 'per-layer', studentHidden: 64, teacherHidden: 128, seed: 7 });
     expect([...p.params.keys()]).toEqual([
       'fit_denses.0.weight', 'fit_denses.0.bias', 'fit_denses.1.weight', 'fit_denses.1.bias', 'fit_denses.2.weight', 'fit_denses.2.bias',
     ]);
@@ -55,14 +55,14 @@ describe('per-state projections (fit_denses.N, the paper)', () => {
     expect(std).toBeLessThan(0.022);
     expect(Array.from(p.params.get('fit_denses.2.bias')!.dataSync()).every((v) => v === 0)).toBe(true);
     // Different matrices, and the same seed gives the same weights.
-    const q = createProjection({ ...spec, kind: 'per-state', studentHidden: 64, teacherHidden: 128, seed: 7 });
+    const q = createProjection({ ...spec, kind: 'per-layer', studentHidden: 64, teacherHidden: 128, seed: 7 });
     expect(Array.from(q.params.get('fit_denses.1.weight')!.dataSync())).toEqual(Array.from(data));
     expect(Array.from(q.params.get('fit_denses.0.weight')!.dataSync())).not.toEqual(Array.from(data));
     p.dispose();
     q.dispose();
   });
   it('names follow the student hidden state', () => {
-    expect(projectionNames('per-state', 3)).toEqual({ weight: 'fit_denses.3.weight', bias: 'fit_denses.3.bias' });
+    expect(projectionNames('per-layer', 3)).toEqual({ weight: 'fit_denses.3.weight', bias: 'fit_denses.3.bias' });
     expect(projectionNames('shared', 3)).toEqual({ weight: 'fit_dense.weight', bias: 'fit_dense.bias' });
     expect(projectionNames('none', 3)).toBeUndefined();
   });
