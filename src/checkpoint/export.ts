@@ -14,6 +14,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { CheckpointError, UsageError } from '../errors.js';
+import { validate } from '../util/validate.js';
 import { CONFIG_FILES, WEIGHT_FILES, findFile, loadModelDir, saveModelDir, type WeightFormat } from './model-dir.js';
 
 export const RUN_FILE = 'run.json';
@@ -69,12 +70,7 @@ function readRunManifest(path: string): RunManifest {
   } catch (e) {
     throw new CheckpointError(`${path}: cannot read run manifest (${(e as Error).message})`);
   }
-  const r = runManifestSchema.safeParse(raw);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new CheckpointError(`${path}: field ${i.path.join('.') || '(root)'}: ${i.message}`);
-  }
-  return r.data;
+  return validate(runManifestSchema, raw, path, CheckpointError);
 }
 
 /** Decides what SOURCE is; a CheckpointError naming both accepted layouts when it is neither. */
