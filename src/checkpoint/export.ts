@@ -14,8 +14,8 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { CheckpointError, UsageError } from '../errors.js';
-import { validate } from '../util/validate.js';
 import { CONFIG_FILES, WEIGHT_FILES, findFile, loadModelDir, saveModelDir, type WeightFormat } from './model-dir.js';
+import { validate } from '../util/validate.js';
 
 export const RUN_FILE = 'run.json';
 
