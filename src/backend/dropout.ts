@@ -11,14 +11,7 @@
  */
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-
-export const DROPOUT_MASK = 'TinybertDropoutMask';
-
-export interface DropoutMaskAttrs {
-  shape: number[];
-  rate: number;
-  seed: number;
-}
+import { DROPOUT_MASK, dropoutMaskAttrs, type DropoutMaskAttrs } from './kernel-names.js';
 
 function fmix32(h: number): number {
   h ^= h >>> 16;
@@ -26,13 +19,6 @@ function fmix32(h: number): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** The kernel's attributes, validated (seed as an unsigned 32-bit integer). */
-export function dropoutMaskAttrs(attrs: tf.NamedAttrMap): DropoutMaskAttrs {
-  const { shape, rate, seed } = attrs as unknown as DropoutMaskAttrs;
-  if (!(rate >= 0 && rate < 1)) throw new Error(`${DROPOUT_MASK}: rate must be in [0, 1), got ${rate}`);
-  return { shape, rate, seed: seed >>> 0 };
 }
 
 /** The reference implementation, for the `cpu` backend. */

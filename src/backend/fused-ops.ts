@@ -5,15 +5,7 @@
  * reference the fused kernels are tested against. Browser-safe: kernels are looked up by name.
  */
 import * as tf from '@tensorflow/tfjs-core';
-
-export const LAYER_NORM = 'TinybertLayerNorm';
-export const LAYER_NORM_GRAD = 'TinybertLayerNormGrad';
-export const GELU = 'TinybertGelu';
-export const GELU_GRAD = 'TinybertGeluGrad';
-
-export interface LayerNormAttrs {
-  eps: number;
-}
+import { GELU, GELU_GRAD, LAYER_NORM, LAYER_NORM_GRAD } from './kernel-names.js';
 
 /** Whether the current backend has the fused kernels. */
 export function fusedOpsOn(): boolean {

@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { CheckpointError, UsageError } from '../errors.js';
 import { architectureName, type ModelConfig } from '../model/config.js';
 import { CONFIG_FILES, WEIGHT_FILES, checkReplaceable, findFile, isWithin, loadModelDir, removeOutTemps, saveModelDir, type WeightFormat } from './model-dir.js';
+import { validate } from '../util/validate.js';
 
 export const RUN_FILE = 'run.json';
 
@@ -72,12 +73,7 @@ function readRunManifest(path: string): RunManifest {
   } catch (e) {
     throw new CheckpointError(`${path}: cannot read run manifest (${(e as Error).message})`);
   }
-  const r = runManifestSchema.safeParse(raw);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new CheckpointError(`${path}: field ${i.path.join('.') || '(root)'}: ${i.message}`);
-  }
-  return r.data;
+  return validate(runManifestSchema, raw, path, CheckpointError);
 }
 
 /** Decides what SOURCE is; a CheckpointError naming both accepted layouts when it is neither. */

@@ -5,7 +5,7 @@
  * wrong column mapping would otherwise produce thousands of identical messages.
  */
 import { DataError, show } from '../errors.js';
-import type { Column, TaskConfig } from '../recipe/index.js';
+import type { Column, TaskConfig } from './format.js';
 import { readRows, type Row } from './rows.js';
 
 export interface Example {

@@ -1,3 +1,4 @@
+export * from './format.js';
 export * from './rng.js';
 export * from './rows.js';
 export * from './classification.js';

@@ -12,7 +12,7 @@
 import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { DataError, show } from '../errors.js';
-import type { DataFormat } from '../recipe/task.js';
+import type { DataFormat } from './format.js';
 
 export interface Row {
   /** Cells of a tsv/csv record, or the object of a JSON record. */

@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import { RecipeError } from '../errors.js';
+import { validate } from '../util/validate.js';
 
 export const layerPairSchema = z
   .object({
@@ -106,34 +107,10 @@ function checkPairs(
   return pairs.map((p) => ({ ...p }));
 }
 
-interface Leaf {
-  path: PropertyKey[];
-  message: string;
-}
-
-/** The most specific issue: inside a union, the branch that got deepest into the value. */
-function leafIssue(issue: z.core.$ZodIssue): Leaf {
-  if (issue.code === 'invalid_union') {
-    let best: Leaf | undefined;
-    for (const branch of issue.errors) {
-      if (branch.length === 0) continue;
-      const leaf = leafIssue(branch[0]);
-      if (leaf.path.length > 0 && (!best || leaf.path.length > best.path.length)) best = leaf;
-    }
-    if (best) return { path: [...issue.path, ...best.path], message: best.message };
-  }
-  return { path: issue.path, message: issue.message };
-}
-
 /** Turns a zod failure into a RecipeError naming the field path. */
 function parseSpec(spec: MappingSpec | undefined, field: string): z.output<typeof mappingObjectSchema> {
-  const r = mappingSchema.safeParse(spec);
-  if (!r.success) {
-    const { path, message } = leafIssue(r.error.issues[0]);
-    const where = field + path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-    throw new RecipeError(`${where}: ${message}`);
-  }
-  return r.data === 'uniform' ? { attention: 'uniform', hidden: 'uniform', attention_heads: 'match' } : r.data;
+  const r = validate(mappingSchema, spec, { at: field }, RecipeError);
+  return r === 'uniform' ? { attention: 'uniform', hidden: 'uniform', attention_heads: 'match' } : r;
 }
 
 /**

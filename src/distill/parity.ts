@@ -13,6 +13,7 @@ import { tf } from '../backend/tf.js';
 import { loadModelDir } from '../checkpoint/model-dir.js';
 import type { TensorMap } from '../checkpoint/tensor-map.js';
 import { CheckpointError, DataError, RecipeError } from '../errors.js';
+import { validate } from '../util/validate.js';
 import type { BertModel } from '../model/bert.js';
 import { batchTensors, readBatchJson, type BatchJson, type TensorJson } from '../pipeline/forward.js';
 import { hardLabelLoss, softCrossEntropy, type LossOptions } from './losses.js';
@@ -153,16 +154,15 @@ export interface DistillLossesFileOptions {
 export function distillLossesFromFiles(o: DistillLossesFileOptions): ParityReport {
   const batch = readBatchJson(o.inputs);
   const raw = JSON.parse(readFileSync(o.inputs, 'utf8')) as { labels?: unknown };
-  const labels = labelsSchema.safeParse(raw.labels);
-  if (!labels.success) throw new DataError(`${o.inputs}: field labels: expected a list of class indices, got ${JSON.stringify(raw.labels)}`);
-  if (labels.data && labels.data.length !== batch.input_ids.length) {
-    throw new DataError(`${o.inputs}: field labels: ${labels.data.length} labels for ${batch.input_ids.length} rows`);
+  const labels = validate(labelsSchema, raw.labels, { file: o.inputs, at: 'labels' }, DataError);
+  if (labels && labels.length !== batch.input_ids.length) {
+    throw new DataError(`${o.inputs}: labels: ${labels.length} labels for ${batch.input_ids.length} rows`);
   }
   const teacher = loadModelDir(o.teacher).model;
   try {
     const { model: student, extras } = loadModelDir(o.student);
     try {
-      return parityReport({ teacher, student, studentExtras: extras, batch, labels: labels.data, temperatures: o.temperatures });
+      return parityReport({ teacher, student, studentExtras: extras, batch, labels, temperatures: o.temperatures });
     } finally {
       student.dispose();
     }

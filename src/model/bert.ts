@@ -115,7 +115,7 @@ export class BertModel {
     }
     const cls = h.slice([0, 0, 0], [B, 1, c.hiddenSize]).reshape([B, c.hiddenSize]); // [B, C]
     const pooledOutput = tf.tanh(linear(p, 'bert.pooler.dense', cls)); // [B, C]
-    const head = opts.skipHead ? {} : applyHead(this, h, pooledOutput, drop);
+    const head = opts.skipHead ? {} : applyHead(c, p, h, pooledOutput, drop);
     return { hiddenStates, attentionScores, pooledOutput, ...head, attentionMask: mask };
   }
 

@@ -1,3 +1,4 @@
+
 /**
  * Model configuration without file I/O, so browser bundles can parse a config: one zod schema that
  * reads NEZHA-PyTorch / TinyBERT `bert_config.json` and Hugging Face `config.json` objects. Keys
@@ -6,6 +7,7 @@
  */
 import { z } from 'zod';
 import { ConfigError, show } from '../errors.js';
+import { validate } from '../util/validate.js';
 
 export const ACTIVATIONS = ['gelu', 'gelu_new', 'relu', 'tanh'] as const;
 export const HEADS = ['classification', 'token-classification', 'span', 'mlm', 'pretraining', 'none'] as const;
@@ -115,13 +117,7 @@ const HEAD_BY_ARCHITECTURE: [RegExp, ModelConfig['head']][] = [
 
 /** Validates a parsed config object; `source` names the file in error messages. */
 export function parseModelConfig(raw: unknown, source = 'config'): ModelConfig {
-  const r = modelConfigSchema.safeParse(raw);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const field = issue.path.join('.') || '(root)';
-    throw new ConfigError(`${source}: field ${field}: ${issue.message}`);
-  }
-  const c = r.data;
+  const c = validate(modelConfigSchema, raw, source, ConfigError);
   const relative = c.use_relative_position ?? c.model_type === 'nezha';
   const labelsFromMap = c.id2label
     ? Object.entries(c.id2label).sort((a, b) => Number(a[0]) - Number(b[0])).map(([, v]) => v)

@@ -4,8 +4,8 @@
  * the word embeddings + bias), with the pre-training NSP head for released NEZHA checkpoints.
  */
 import { tf, type Tensor } from '../backend/tf.js';
-import type { BertModel } from './bert.js';
-import { activation, layerNorm, linear, param } from './ops.js';
+import type { ModelConfig } from './config.js';
+import { activation, layerNorm, linear, param, type Params } from './ops.js';
 
 export interface HeadOutput {
   logits?: Tensor;
@@ -13,14 +13,14 @@ export interface HeadOutput {
   seqRelationshipLogits?: Tensor;
 }
 
+/** The head of `c.head` over the encoder output, reading its weights from the model's `p`. */
 export function applyHead(
-  model: BertModel,
+  c: ModelConfig,
+  p: Params,
   hidden: Tensor, // [B, T, C]
   pooled: Tensor, // [B, C]
   drop: (x: Tensor, rate: number) => Tensor,
 ): HeadOutput {
-  const c = model.config;
-  const p = model.params;
   switch (c.head) {
     case 'classification': {
       // TinyBERT's reference classifier reads relu(pooled); NEZHA / Hugging Face read pooled.

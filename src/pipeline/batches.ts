@@ -6,6 +6,7 @@
  * run sees the same batches as an uninterrupted one.
  */
 import { tf, type Tensor } from '../backend/tf.js';
+import { CheckpointError } from '../errors.js';
 import {
   Batcher,
   batcherStateSchema,
@@ -22,6 +23,7 @@ import {
 } from '../data/index.js';
 import { BertTokenizer } from '../tokenizer/index.js';
 import type { Recipe, Stage } from '../recipe/schema.js';
+import { validate } from '../util/validate.js';
 
 /** A batch as flat [B·T] arrays (src/data's Batch). */
 export type HostBatch = Batch;
@@ -67,7 +69,7 @@ class TaskBatches implements BatchSource {
     return this.batcher.state;
   }
   setState(state: unknown): void {
-    this.batcher = new Batcher(this.features, this.opts, batcherStateSchema.parse(state));
+    this.batcher = new Batcher(this.features, this.opts, validate(batcherStateSchema, state, { file: 'trainer.json', at: 'data' }, CheckpointError));
   }
 }
 
@@ -89,7 +91,7 @@ class CorpusBatches implements BatchSource {
   }
   setState(state: unknown): void {
     void this.batcher.close();
-    this.batcher = new StreamBatcher(this.corpus, this.opts, streamBatcherStateSchema.parse(state));
+    this.batcher = new StreamBatcher(this.corpus, this.opts, validate(streamBatcherStateSchema, state, { file: 'trainer.json', at: 'data' }, CheckpointError));
   }
 }
 

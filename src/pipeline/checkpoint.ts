@@ -9,25 +9,42 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { z } from 'zod';
 import { replaceDir, saveModelDir } from '../checkpoint/model-dir.js';
 import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors.js';
 import type { TensorMap } from '../checkpoint/tensor-map.js';
 import { CheckpointError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
 import type { Optimizer, OptimizerState } from '../train/optimizer.js';
+import { validate } from '../util/validate.js';
 
-export interface TrainerState {
-  stage: string;
-  /** Optimizer steps completed. */
-  step: number;
-  totalSteps: number;
-  /** Serialised data position (batcher / corpus reader). */
-  data: unknown;
-  best?: { metric: string; value: number; step: number };
-  examplesSeen: number;
-  /** Wall-clock seconds spent in this stage so far (across resumes). */
-  seconds: number;
-}
+export const trainerStateSchema = z.strictObject({
+  stage: z.string(),
+  step: z.number().int().min(0).describe('optimizer steps completed'),
+  totalSteps: z.number().int().min(0),
+  data: z.unknown().describe('serialised data position (batcher / corpus reader), checked by the reader on resume'),
+  best: z.strictObject({ metric: z.string(), value: z.number(), step: z.number().int().min(0) }).optional(),
+  examplesSeen: z.number().int().min(0),
+  seconds: z.number().min(0).describe('wall-clock seconds spent in this stage so far (across resumes)'),
+});
+export type TrainerState = z.infer<typeof trainerStateSchema>;
+
+/** optimizer.safetensors metadata: safetensors metadata values are strings. */
+const optimizerMetadataSchema = z.looseObject({
+  name: z.string().min(1),
+  step: z.string().regex(/^\d+$/, 'expected a non-negative integer'),
+  paramSteps: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      try {
+        return z.record(z.string(), z.number().int().min(0)).parse(JSON.parse(text ?? '{}'));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `expected a JSON object of parameter step counts, saw ${JSON.stringify(text)}` });
+        return z.NEVER;
+      }
+    }),
+});
 
 export interface CheckpointContents {
   model: BertModel;
@@ -66,18 +83,20 @@ export function hasCheckpoint(dir: string): boolean {
 
 export function readTrainerState(dir: string): TrainerState {
   const path = join(dir, 'trainer.json');
+  let raw: unknown;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as TrainerState;
+    raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     throw new CheckpointError(`${path}: cannot read trainer state (${(e as Error).message})`);
   }
+  return validate(trainerStateSchema, raw, path, CheckpointError);
 }
 
 export function readOptimizerState(dir: string): OptimizerState {
   const path = join(dir, 'optimizer.safetensors');
   const { tensors, metadata } = readSafetensors(path);
-  if (!metadata?.name || metadata.step === undefined) throw new CheckpointError(`${path}: optimizer metadata missing (name, step)`);
+  const meta = validate(optimizerMetadataSchema, metadata ?? {}, { file: path, at: '__metadata__' }, CheckpointError);
   const slots = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [name, t] of tensors) slots.set(name, { shape: t.shape, data: t.data });
-  return { name: metadata.name, step: Number(metadata.step), paramSteps: JSON.parse(metadata.paramSteps ?? '{}'), slots };
+  return { name: meta.name, step: Number(meta.step), paramSteps: meta.paramSteps, slots };
 }

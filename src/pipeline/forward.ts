@@ -12,6 +12,7 @@ import { loadModelDir } from '../checkpoint/model-dir.js';
 import { DataError, UsageError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
 import { writeTextAtomic } from '../util/fs.js';
+import { validate } from '../util/validate.js';
 
 const idRows = z.array(z.array(z.number().int().min(0)).min(1)).min(1);
 export const batchJsonSchema = z.looseObject({
@@ -33,12 +34,7 @@ export function readBatchJson(path: string): BatchJson {
   } catch (e) {
     throw new DataError(`${path}: cannot read JSON batch (${(e as Error).message})`);
   }
-  const r = batchJsonSchema.safeParse(raw);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new DataError(`${path}: field ${i.path.join('.') || '(root)'}: ${i.message}`);
-  }
-  const b = r.data;
+  const b = validate(batchJsonSchema, raw, path, DataError);
   const T = b.input_ids[0].length;
   for (const key of ['input_ids', 'token_type_ids', 'attention_mask'] as const) {
     const rows = b[key];

@@ -12,7 +12,7 @@ import { RecipeError } from '../errors.js';
 import { applyOverrides } from './overrides.js';
 import { recipeSchema, type Recipe } from './schema.js';
 import { stageInputSchema } from './stage.js';
-import { validate, type Source } from './validate.js';
+import { validate, type Source } from '../util/validate.js';
 
 /** 1-based line and column of a character offset. */
 function lineCol(text: string, offset: number): { line: number; col: number } {
@@ -80,7 +80,7 @@ function dropUndefined<T>(v: T): T {
  * paths against `baseDir`. `source` names it in error messages.
  */
 export function parseRecipe(raw: unknown, source: Source = { file: '<recipe>' }, baseDir = process.cwd()): Recipe {
-  return resolveRecipePaths(validate(recipeSchema, raw, source), baseDir);
+  return resolveRecipePaths(validate(recipeSchema, raw, source, RecipeError), baseDir);
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { parse } from 'yaml';
 import { RecipeError, show } from '../errors.js';
-import { formatPath } from './validate.js';
+import { formatPath } from '../util/validate.js';
 
 export interface Override {
   /** The flag text as given, for messages. */

@@ -4,26 +4,12 @@
  * against the recipe's folder, and files are only opened when a stage starts, so a recipe naming
  * data the user has not downloaded yet still validates.
  */
-import { extname } from 'node:path';
 import { z } from 'zod';
+import { columnSchema, dataFormatSchema, formatFromPath, taskTypeSchema, type Column, type Columns, type DataFormat, type TaskType } from '../data/format.js';
+
+export { columnSchema, dataFormatSchema, formatFromPath, taskTypeSchema, type Column, type DataFormat, type TaskType } from '../data/format.js';
 
 export const pathSchema = z.string().min(1);
-
-export const taskTypeSchema = z
-  .enum(['single', 'pair', 'regression'])
-  .describe('single-sentence classification, sentence-pair classification, or regression (one or two texts)');
-export type TaskType = z.infer<typeof taskTypeSchema>;
-
-export const dataFormatSchema = z
-  .enum(['tsv', 'csv', 'jsonl'])
-  .describe('tsv: tab-separated, no quoting; csv: RFC 4180; jsonl: one JSON object per line (or one JSON array)');
-export type DataFormat = z.infer<typeof dataFormatSchema>;
-
-/** A column by header name (or JSON key), or by 0-based index. */
-export const columnSchema = z
-  .union([z.string().min(1), z.number().int().min(0)])
-  .describe('column name (header row or JSON key) or 0-based column index');
-export type Column = z.infer<typeof columnSchema>;
 
 export const columnsSchema = z
   .strictObject({
@@ -35,19 +21,6 @@ export const columnsSchema = z
 
 /** Labels may be written as YAML numbers (`[0, 1]`); they are compared with the file's text. */
 const labelSchema = z.union([z.string(), z.number()]).transform((v) => String(v));
-
-const EXTENSION_FORMATS: Record<string, DataFormat> = {
-  '.tsv': 'tsv',
-  '.txt': 'tsv',
-  '.csv': 'csv',
-  '.jsonl': 'jsonl',
-  '.json': 'jsonl',
-};
-
-/** The format implied by a file name, if its extension is a known one. */
-export function formatFromPath(path: string): DataFormat | undefined {
-  return EXTENSION_FORMATS[extname(path).toLowerCase()];
-}
 
 export const taskSchema = z
   .strictObject({
@@ -123,8 +96,8 @@ function resolveColumns(
   type: TaskType,
   format: DataFormat,
   header: boolean,
-  given: { text_a?: Column; text_b?: Column; label?: Column },
-): { text_a: Column; text_b?: Column; label: Column } {
+  given: Partial<Columns>,
+): Columns {
   const named = format === 'jsonl' || header;
   const pair = type === 'pair' || given.text_b !== undefined;
   const text_b = given.text_b ?? (type === 'pair' ? (named ? 'text_b' : 1) : undefined);

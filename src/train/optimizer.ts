@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import type { tf } from '../backend/tf.js';
 import { RecipeError } from '../errors.js';
+import { validate } from '../util/validate.js';
 import { AdamW, adamwOptionsSchema } from './optimizers/adamw.js';
 import type { Optimizer } from './optimizers/base.js';
 import { BertAdam, bertAdamOptionsSchema } from './optimizers/bertadam.js';
@@ -59,11 +60,6 @@ export const OPTIMIZERS = {
 export function createOptimizer(name: OptimizerName, params: Params, options: unknown = {}, field = 'optimizer'): Optimizer {
   const entry = OPTIMIZERS[name];
   if (!entry) throw new RecipeError(`${field}.name: unknown optimizer ${JSON.stringify(name)}; expected one of ${optimizerNameSchema.options.join(', ')}`);
-  const parsed = entry.options.safeParse(options ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = issue.path.map(String).join('.');
-    throw new RecipeError(`${field}.options${path ? `.${path}` : ''}: ${issue.message}`);
-  }
-  return entry.create(params, parsed.data as never);
+  const parsed = validate(entry.options, options ?? {}, { at: `${field}.options` }, RecipeError);
+  return entry.create(params, parsed as never);
 }

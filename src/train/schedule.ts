@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import { RecipeError } from '../errors.js';
+import { validate } from '../util/validate.js';
 
 export const scheduleNameSchema = z
   .enum(['warmup-linear', 'constant', 'cosine', 'none'])
@@ -50,12 +51,7 @@ export function lrMultiplier(name: ScheduleName, step: number, totalSteps: numbe
 
 /** A schedule bound to its run length: `(step) => multiplier`. */
 export function makeSchedule(spec: ScheduleSpec, totalSteps: number, field = 'schedule'): (step: number) => number {
-  const r = scheduleSchema.safeParse(spec);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new RecipeError(`${[field, ...issue.path.map(String)].join('.')}: ${issue.message}`);
-  }
-  const s = r.data;
+  const s = validate(scheduleSchema, spec, { at: field }, RecipeError);
   if (s.name !== 'none') lrMultiplier(s.name, 0, totalSteps, s.warmup); // validate early
   return (step) => lrMultiplier(s.name, step, totalSteps, s.warmup);
 }

@@ -49,7 +49,7 @@ describe('tinybert CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tb-cli-'));
     const bad = join(dir, 'c.json');
     writeFileSync(bad, JSON.stringify({ vocab_size: 10, hidden_size: 30, num_hidden_layers: 1, num_attention_heads: 4, intermediate_size: 8 }));
-    expectUserError(tinybert('create', '--config', bad, '--out', join(dir, 'm')), /c\.json: field num_attention_heads: hidden_size 30 is not divisible/);
+    expectUserError(tinybert('create', '--config', bad, '--out', join(dir, 'm')), /c\.json: num_attention_heads: hidden_size 30 is not divisible/);
   });
 
   it('a missing model directory is a user error', () => {

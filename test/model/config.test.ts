@@ -40,13 +40,13 @@ describe('model config', () => {
   });
 
   const rejects: [string, Record<string, unknown>, RegExp][] = [
-    ['hidden size not divisible by heads', { ...base, num_attention_heads: 5 }, /field num_attention_heads: hidden_size 32 is not divisible by num_attention_heads 5/],
-    ['unknown activation', { ...base, hidden_act: 'swish' }, /field hidden_act: unknown activation "swish"/],
+    ['hidden size not divisible by heads', { ...base, num_attention_heads: 5 }, /config\.json: num_attention_heads: hidden_size 32 is not divisible by num_attention_heads 5/],
+    ['unknown activation', { ...base, hidden_act: 'swish' }, /config\.json: hidden_act: unknown activation "swish"/],
     ['unknown key', { ...base, hidden_sise: 32 }, /hidden_sise/],
-    ['negative size', { ...base, hidden_size: -1 }, /field hidden_size/],
-    ['relative positions with model_type bert', { ...base, model_type: 'bert', use_relative_position: true }, /field use_relative_position/],
-    ['labels disagreeing with num_labels', { ...base, num_labels: 3, id2label: { 0: 'a', 1: 'b' } }, /field num_labels: num_labels 3 disagrees with id2label \(2 labels\)/],
-    ['missing vocab_size', { hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 64 }, /field vocab_size/],
+    ['negative size', { ...base, hidden_size: -1 }, /config\.json: hidden_size: expected > 0, saw number -1/],
+    ['relative positions with model_type bert', { ...base, model_type: 'bert', use_relative_position: true }, /config\.json: use_relative_position: /],
+    ['labels disagreeing with num_labels', { ...base, num_labels: 3, id2label: { 0: 'a', 1: 'b' } }, /config\.json: num_labels: num_labels 3 disagrees with id2label \(2 labels\)/],
+    ['missing vocab_size', { hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 64 }, /config\.json: vocab_size: is required \(expected number\)/],
   ];
   for (const [what, raw, message] of rejects) {
     it(`rejects ${what}, naming the file and the field`, () => {

@@ -5,6 +5,7 @@
  * unless TINYBERT_BLAS_THREADING=openblas, which lets OpenBLAS thread each GEMM instead.
  */
 import { availableParallelism } from 'node:os';
+import { BackendError } from '../../errors.js';
 import { tf } from '../tf.js';
 import { loadAddon } from './addon.js';
 import { NativeBackend } from './backend.js';
@@ -55,7 +56,7 @@ export const nativeKernelConfigs: tf.KernelConfig[] = [
 export function threadCount(): number {
   const env = process.env.TINYBERT_THREADS;
   const n = env ? Number.parseInt(env, 10) : availableParallelism();
-  if (!Number.isFinite(n) || n < 1) throw new Error(`TINYBERT_THREADS must be a positive integer, got ${JSON.stringify(env)}`);
+  if (!Number.isFinite(n) || n < 1) throw new BackendError(`TINYBERT_THREADS must be a positive integer, got ${JSON.stringify(env)}`);
   return n;
 }
 

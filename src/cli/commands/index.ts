@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import create from './create.js';
 import distill from './distill.js';
 import distillLosses from './distill-losses.js';
+import doctor from './doctor.js';
 import evalCommand from './eval.js';
 import exportCommand from './export.js';
 import forward from './forward.js';
@@ -10,4 +11,4 @@ import predict from './predict.js';
 import tokenize from './tokenize.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [distill, create, inspect, forward, tokenize, exportCommand, distillLosses, evalCommand, predict];
+export const commands: CommandModule<any, any>[] = [distill, create, inspect, forward, tokenize, exportCommand, distillLosses, evalCommand, predict, doctor];

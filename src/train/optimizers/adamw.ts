@@ -8,6 +8,8 @@
  */
 import { z } from 'zod';
 import { tf, type Tensor } from '../../backend/tf.js';
+import { RecipeError } from '../../errors.js';
+import { validate } from '../../util/validate.js';
 import { globalClipFactor } from '../gradients.js';
 import { MomentOptimizer, adamOptionFields } from './base.js';
 
@@ -21,7 +23,7 @@ export class AdamW extends MomentOptimizer {
   readonly options: AdamWOptions;
 
   constructor(params: ReadonlyMap<string, tf.Variable>, options: z.input<typeof adamwOptionsSchema> = {}) {
-    const opts = adamwOptionsSchema.parse(options);
+    const opts = validate(adamwOptionsSchema, options, { at: 'optimizer.options' }, RecipeError);
     super(params, opts.no_decay);
     this.options = opts;
   }

@@ -15,6 +15,8 @@
  */
 import { z } from 'zod';
 import { tf, type Tensor } from '../../backend/tf.js';
+import { RecipeError } from '../../errors.js';
+import { validate } from '../../util/validate.js';
 import { MomentOptimizer, adamOptionFields, l2 } from './base.js';
 
 export const bertAdamOptionsSchema = z
@@ -33,7 +35,7 @@ export class BertAdam extends MomentOptimizer {
   readonly options: BertAdamOptions;
 
   constructor(params: ReadonlyMap<string, tf.Variable>, options: z.input<typeof bertAdamOptionsSchema> = {}) {
-    const opts = bertAdamOptionsSchema.parse(options);
+    const opts = validate(bertAdamOptionsSchema, options, { at: 'optimizer.options' }, RecipeError);
     super(params, opts.no_decay);
     this.options = opts;
   }

@@ -11,6 +11,8 @@
  */
 import { z } from 'zod';
 import { tf, type Tensor } from '../../backend/tf.js';
+import { RecipeError } from '../../errors.js';
+import { validate } from '../../util/validate.js';
 import { globalClipFactor } from '../gradients.js';
 import { MomentOptimizer, adamOptionFields, l2 } from './base.js';
 
@@ -24,7 +26,7 @@ export class Lamb extends MomentOptimizer {
   readonly options: LambOptions;
 
   constructor(params: ReadonlyMap<string, tf.Variable>, options: z.input<typeof lambOptionsSchema> = {}) {
-    const opts = lambOptionsSchema.parse(options);
+    const opts = validate(lambOptionsSchema, options, { at: 'optimizer.options' }, RecipeError);
     super(params, opts.no_decay);
     this.options = opts;
   }

@@ -6,7 +6,7 @@
  * repeats the reference's float32 operations in the same order. No `cpu` kernel: there the
  * optimizers run their tfjs ops.
  */
-import { ADAM_UPDATE, adamUpdateAttrs } from '../../../train/optimizers/adam-update.js';
+import { ADAM_UPDATE, adamUpdateAttrs } from '../../kernel-names.js';
 import { ShapeError } from '../../../errors.js';
 import { tf } from '../../tf.js';
 import { AdamRule } from '../addon.js';

@@ -2,7 +2,7 @@
  * TinybertDropoutMask on `native`: the counter-based stream of src/backend/dropout.ts (where the
  * `cpu` reference lives), filled by the addon in one multi-threaded pass — the same bits.
  */
-import { DROPOUT_MASK, dropoutMaskAttrs } from '../../dropout.js';
+import { DROPOUT_MASK, dropoutMaskAttrs } from '../../kernel-names.js';
 import { tf } from '../../tf.js';
 import { addon, cpuBackend, output } from '../util.js';
 

@@ -2,7 +2,7 @@
  * The fused LayerNorm and GELU kernels (forward and gradient) of src/backend/fused-ops.ts on
  * `native`. Float32 only: the model calls them with float32 activations and parameters.
  */
-import { GELU, GELU_GRAD, LAYER_NORM, LAYER_NORM_GRAD, type LayerNormAttrs } from '../../fused-ops.js';
+import { GELU, GELU_GRAD, LAYER_NORM, LAYER_NORM_GRAD, type LayerNormAttrs } from '../../kernel-names.js';
 import { tf } from '../../tf.js';
 import { addon, cpuBackend, f32, output, type KernelArgs, type TensorInfo } from '../util.js';
 

@@ -2,19 +2,23 @@
  * The one place a zod failure becomes an error a person can act on: each problem names the file,
  * the line and column when the value came from a YAML/JSON document (or the `--set` that supplied
  * it), the field path as written in the recipe (`stages[2].optimizer.lr`), what was seen and what
- * was expected. Unknown keys list the allowed ones and suggest the nearest.
+ * was expected. Unknown keys list the allowed ones and suggest the nearest. Every zod-parsed input
+ * (recipes, model configs, run manifests, batch files, optimizer options, resume state) goes
+ * through `validate`, each with its own error class, so all of them read alike.
  */
 import { isMap, type Document, type LineCounter, type Node } from 'yaml';
 import type { z } from 'zod';
-import { RecipeError, show, type TinybertError } from '../errors.js';
+import { show, type TinybertError } from '../errors.js';
 
 type Path = PropertyKey[];
 type Issue = z.core.$ZodIssue;
 
 /** Where the validated value came from, for positions in messages. */
 export interface Source {
-  /** File name as the user gave it. */
-  file: string;
+  /** File name as the user gave it; absent for a value that did not come from a file. */
+  file?: string;
+  /** Where the value sits inside its document, as written (`stages[2].optimizer`); field paths follow it. */
+  at?: string;
   doc?: Document;
   lineCounter?: LineCounter;
   /** Field paths set by `--set`, with the flag text, so messages point at the flag instead of a line. */
@@ -22,8 +26,8 @@ export interface Source {
 }
 
 /** `stages[2].optimizer.lr`; keys that are not identifiers are quoted: `tasks["my task"]`. */
-export function formatPath(path: Path): string {
-  let out = '';
+export function formatPath(path: Path, at = ''): string {
+  let out = at;
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
     else if (/^[A-Za-z_][\w-]*$/.test(String(seg))) out += out ? `.${String(seg)}` : String(seg);
@@ -132,6 +136,8 @@ function explain(issue: Issue, base: Path, root: unknown, schema: z.core.$ZodTyp
         (errs) => errs.length > 0 && !errs.some((e) => e.path.length === 0 && (e.code === 'invalid_type' || e.code === 'invalid_value')),
       );
       if (meant.length === 1) return meant[0].flatMap((e) => explain(e, path, root, schema));
+      // A schema's own wording (`z.union([...], { error })`) says it better than a list of branches.
+      if (issue.message !== 'Invalid input') return [[path, `${issue.message}${saw}`]];
       const expected = issue.errors.map((errs) => {
         const e = errs.find((x) => x.path.length === 0);
         if (e?.code === 'invalid_value') return e.values.map((v) => show(v)).join(' | ');
@@ -147,9 +153,10 @@ function explain(issue: Issue, base: Path, root: unknown, schema: z.core.$ZodTyp
 
 /** `file:line:col` of the node at `path` (the key for an unknown key), or of its nearest ancestor. */
 function position(src: Source, path: Path): string {
+  const file = src.file ?? '';
   const over = src.overrides?.find((o) => o.path.length <= path.length && o.path.every((seg, i) => String(seg) === String(path[i])));
-  if (over) return `${src.file} (--set ${over.spec})`;
-  if (!src.doc || !src.lineCounter) return src.file;
+  if (over) return `${file} (--set ${over.spec})`;
+  if (!src.doc || !src.lineCounter) return file;
   for (let n = path.length; n >= 0; n--) {
     const parent = n === 0 ? src.doc.contents : (src.doc.getIn(path.slice(0, n - 1), true) as Node | undefined);
     let node: { range?: [number, number, number] | null } | undefined;
@@ -162,27 +169,32 @@ function position(src: Source, path: Path): string {
     } else node = src.doc.getIn(path.slice(0, n), true) as typeof node;
     if (node?.range) {
       const { line, col } = src.lineCounter.linePos(node.range[0]);
-      return `${src.file}:${line}:${col}`;
+      return `${file}:${line}:${col}`;
     }
   }
-  return src.file;
+  return file;
 }
 
 /**
  * Parses `value` with `schema`, or throws `ErrorClass` listing every problem as
- * `file:line:col: field.path: what was seen / expected` (several numbered on one line).
+ * `file:line:col: field.path: what was seen / expected` (several numbered on one line). `src` is
+ * the file name alone when there is no document to point into.
  */
 export function validate<S extends z.ZodType>(
   schema: S,
   value: unknown,
-  src: Source,
-  ErrorClass: new (message: string) => TinybertError = RecipeError,
+  src: Source | string,
+  ErrorClass: new (message: string) => TinybertError,
 ): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
+  const source: Source = typeof src === 'string' ? { file: src } : src;
   const problems = result.error.issues.flatMap((i) => explain(i as Issue, [], value, schema));
-  const lines = [...new Set(problems.map(([path, text]) => `${position(src, path)}: ${formatPath(path)}: ${text}`))];
-  if (lines.length === 1) throw new ErrorClass(lines[0]);
+  const lines = [
+    ...new Set(problems.map(([path, text]) => [position(source, path), formatPath(path, source.at), text].filter(Boolean).join(': '))),
+  ];
+  if (lines.length === 1) throw new ErrorClass(lines[0]!);
   // Errors are one line (see errors.ts); problems are numbered so each still reads on its own.
-  throw new ErrorClass(`${src.file}: ${lines.length} problems: ${lines.map((l, i) => `(${i + 1}) ${l}`).join('; ')}`);
+  const head = source.file ?? source.at ?? '';
+  throw new ErrorClass(`${head ? `${head}: ` : ''}${lines.length} problems: ${lines.map((l, i) => `(${i + 1}) ${l}`).join('; ')}`);
 }
