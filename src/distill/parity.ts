@@ -15,7 +15,7 @@ import type { TensorMap } from '../checkpoint/tensor-map.js';
 import { CheckpointError, DataError, RecipeError } from '../errors.js';
 import { validate } from '../util/validate.js';
 import type { BertModel } from '../model/bert.js';
-import { batchTensors, readBatchJson, type BatchJson, type TensorJson } from '../pipeline/forward.js';
+import { batchTensors, readBatchJson, type BatchJson, type TensorJson } from '../model/batch-json.js';
 import { hardLabelLoss, softCrossEntropy, type LossOptions } from './losses.js';
 import { resolveMapping } from './mapping.js';
 import { distillLosses, disposeLosses, termValues } from './objective.js';

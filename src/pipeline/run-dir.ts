@@ -23,7 +23,8 @@ import { recipeToYaml } from '../recipe/load.js';
 import { RUN_FILES, RUN_LOCK, RUN_MARKER } from '../recipe/run-files.js';
 import type { Recipe } from '../recipe/schema.js';
 import { pidAlive, removeDeadTemps, tempOwner, writeTextAtomic } from '../util/fs.js';
-import type { StageResult } from './stage.js';
+import { validate } from '../util/validate.js';
+import type { Scores } from './score.js';
 
 export interface OpenRunOptions {
   resume?: boolean;
@@ -233,6 +234,17 @@ const doneSchema = z.looseObject({
   warnings: z.array(z.string()),
 });
 
+/** What a finished stage hands on; `<stage>/done.json` holds it (with the best evaluation). */
+export interface StageResult {
+  stage: string;
+  /** Model directory the stage hands to later stages (best by metric, else final). */
+  output: string;
+  steps: number;
+  seconds: number;
+  scores?: Scores;
+  warnings: string[];
+}
+
 /** Writes `<stage>/done.json` atomically, the output relative to the run folder. */
 export function writeStageDone(out: string, stageDir: string, result: StageResult, best: unknown): void {
   writeTextAtomic(join(stageDir, 'done.json'), `${JSON.stringify({ ...result, output: runRelative(out, result.output), best }, null, 2)}\n`);
@@ -246,11 +258,7 @@ export function readStageDone(out: string, path: string): StageResult {
   } catch (e) {
     throw new CheckpointError(`${path}: cannot read the stage result (${(e as Error).message}); delete it to run the stage again`);
   }
-  const r = doneSchema.safeParse(raw);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new CheckpointError(`${path}: field ${i.path.join('.') || '(root)'}: ${i.message}; delete the file to run the stage again`);
-  }
-  const output = isAbsolute(r.data.output) ? r.data.output : resolve(out, r.data.output);
-  return { ...(r.data as StageResult), output };
+  const done = validate(doneSchema, raw, path, CheckpointError);
+  const output = isAbsolute(done.output) ? done.output : resolve(out, done.output);
+  return { ...(done as StageResult), output };
 }

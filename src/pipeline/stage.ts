@@ -28,20 +28,10 @@ import { instantiate, slotVocab, type HeadSpec, type Slots, type StageModel } fr
 import type { MaskIds } from './masking.js';
 import { BertTokenizer } from '../tokenizer/index.js';
 import { RunLog, StageProgress } from './progress.js';
-import { writeStageDone } from './run-dir.js';
-import type { Scores } from './score.js';
+import { writeStageDone, type StageResult } from './run-dir.js';
 
 export { firstNonFinite, mixSeed, type StageOptions } from './loop.js';
-
-export interface StageResult {
-  stage: string;
-  /** Model directory the stage hands to later stages (best by metric, else final). */
-  output: string;
-  steps: number;
-  seconds: number;
-  scores?: Scores;
-  warnings: string[];
-}
+export type { StageResult } from './run-dir.js';
 
 function headFor(recipe: Recipe, stage: Stage): HeadSpec | undefined {
   if (stage.kind === 'general') return undefined;

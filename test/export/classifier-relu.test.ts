@@ -14,7 +14,7 @@ import { formatSummary, inspectModelDir } from '../../src/checkpoint/inspect.js'
 import { loadModelDir, saveModelDir } from '../../src/checkpoint/model-dir.js';
 import { parseModelConfig, readModelConfig } from '../../src/model/config.js';
 import { createModel } from '../../src/model/init.js';
-import { forwardRecord, readBatchJson } from '../../src/pipeline/forward.js';
+import { forwardRecord, readBatchJson } from '../../src/model/batch-json.js';
 import { instantiate } from '../../src/pipeline/models.js';
 import { expectClose } from '../helpers/close.js';
 import { describeGolden, golden, GOLDEN, ROOT, type TensorJson } from '../helpers/shared.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { exportModel, resolveExportSource } from '../../src/checkpoint/export.js';
 import { loadModelDir } from '../../src/checkpoint/model-dir.js';
-import { forwardRecord, readBatchJson } from '../../src/pipeline/forward.js';
+import { forwardRecord, readBatchJson } from '../../src/model/batch-json.js';
 import { expectClose } from '../helpers/close.js';
 import { describeGolden, golden, GOLDEN, type TensorJson } from '../helpers/shared.js';
 import { tinyLogits, tinyModel, writeTrainingCheckpoint, writeVocab } from './tiny.js';

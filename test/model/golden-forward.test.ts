@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { tf } from '../../src/backend/tf.js';
 import { loadModelDir } from '../../src/checkpoint/model-dir.js';
-import { forwardRecord, readBatchJson } from '../../src/pipeline/forward.js';
+import { forwardRecord, readBatchJson } from '../../src/model/batch-json.js';
 import { relativeEmbeddings, relativePositionIndex, relativePositionTable } from '../../src/model/attention.js';
 import { availableBackends, useBackend } from '../helpers/backends.js';
 import { expectClose } from '../helpers/close.js';

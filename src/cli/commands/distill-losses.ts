@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { initBackend } from '../../backend/select.js';
 import { distillLossesFromFiles } from '../../distill/parity.js';
-import { recordToJson } from '../../pipeline/forward.js';
+import { recordToJson } from '../../model/batch-json.js';
 import { writeTextAtomic } from '../../util/fs.js';
 import { numberOption } from '../options.js';
 
