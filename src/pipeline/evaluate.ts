@@ -8,7 +8,6 @@
  * (dynamic padding); padding does not change a classifier's logits, so results equal fixed-length
  * batching.
  */
-import { extname } from 'node:path';
 import { tf } from '../backend/tf.js';
 import { doLowerCase, resolveExportSource } from '../checkpoint/export.js';
 import { assertFiniteWeights } from '../checkpoint/finite.js';
@@ -18,7 +17,7 @@ import { allMetrics, argmaxRows, type MetricName } from '../data/metrics.js';
 import { readRows, readText, type Row } from '../data/rows.js';
 import { DataError, UsageError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
-import type { Column, DataFormat } from '../recipe/task.js';
+import { formatFromPath, type Column, type DataFormat } from '../data/format.js';
 import { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import type { Encoding } from '../tokenizer/post-processor.js';
 
@@ -163,8 +162,6 @@ function checkBatchSize(n: number | undefined): number {
   return b;
 }
 
-const FORMATS: Record<string, DataFormat> = { '.csv': 'csv', '.jsonl': 'jsonl', '.json': 'jsonl' };
-
 /**
  * The columns of a data file given without a recipe. Unlike a recipe task the file does not say
  * whether it holds pairs, so a second text is read when asked for, when the header or the first
@@ -201,7 +198,7 @@ export async function evaluateModelDir(dir: string, opts: EvaluateOptions): Prom
         throw new UsageError(`label alias ${from}=${to}: "${to}" is not one of the labels ${JSON.stringify(labels)} (${names.labels})`);
       }
     }
-    const format = opts.format ?? FORMATS[extname(opts.data).toLowerCase()] ?? 'tsv';
+    const format = opts.format ?? formatFromPath(opts.data) ?? 'tsv';
     const rows = readRows(opts.data, format);
     const columns = fileColumns(rows, format, opts, true);
     const task: TaskFormat = {
@@ -273,7 +270,7 @@ export function readPredictInputs(file: string, names: SettingNames = RECIPE_NAM
 function readInputs(opts: PredictOptions): { a: string; b?: string }[] {
   const { format: given, header, textA, textB } = opts;
   if (given === undefined && header === undefined && textA === undefined && textB === undefined) return readPredictInputs(opts.input, opts.names);
-  const format = given ?? FORMATS[extname(opts.input).toLowerCase()] ?? 'tsv';
+  const format = given ?? formatFromPath(opts.input) ?? 'tsv';
   const rows = readRows(opts.input, format);
   const columns = fileColumns(rows, format, opts, false);
   const task: TaskFormat = { type: columns.text_b !== undefined ? 'pair' : 'single', format, header: header ?? false, columns, labels: undefined, skip_labels: [] };

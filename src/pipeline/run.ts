@@ -23,6 +23,7 @@ import { writeTextAtomic } from '../util/fs.js';
 import { batchSourceFor, batchTensors, type HostBatch } from './batches.js';
 import type { BertModel } from '../model/bert.js';
 import { initialSlots, slotVocab, type Slots } from './models.js';
+import { setDataWarningSink } from '../data/rows.js';
 import { preflight } from './preflight.js';
 import { RunLog, type ProgressOptions } from './progress.js';
 import { checkResumedRecipe, openRunDir, readStageDone, runRelative, type RecipeChange } from './run-dir.js';
@@ -65,22 +66,55 @@ export async function distill(recipe: Recipe, opts: DistillOptions = {}): Promis
   const started = Date.now();
   const out = recipe.output_dir;
   if (opts.resume && opts.overwrite) throw new UsageError('--resume and --overwrite exclude each other: continue the run or start it over');
-  await preflight(recipe, initialSlots(recipe)); // every input checked before anything is written or run
-  const run = openRunDir(out, { ...opts, stages: recipe.stages.map((s) => s.name) });
+  // Data warnings (e.g. invalid UTF-8, said once per file) reach the run log too; those of the
+  // preflight, which runs before the log exists, are held until it does.
+  const warnings = new WarningRelay();
   try {
-    const changes = run.resuming ? checkResumedRecipe(out, recipe, opts.allowChanges) : [];
-    return await runStages(recipe, opts, started, changes);
+    await preflight(recipe, initialSlots(recipe)); // every input checked before anything is written or run
+    const run = openRunDir(out, { ...opts, stages: recipe.stages.map((s) => s.name) });
+    try {
+      const changes = run.resuming ? checkResumedRecipe(out, recipe, opts.allowChanges) : [];
+      return await runStages(recipe, opts, started, changes, warnings);
+    } finally {
+      run.release();
+    }
   } finally {
-    run.release();
+    warnings.restore();
   }
 }
 
-async function runStages(recipe: Recipe, opts: DistillOptions, started: number, changes: RecipeChange[]): Promise<RunResult> {
+/** Takes data warnings while a run lives: passed on as before, and logged once a log exists. */
+class WarningRelay {
+  private readonly held: string[] = [];
+  private log?: RunLog;
+  private readonly previous = setDataWarningSink((message) => {
+    if (this.log) this.log.write({ event: 'warning', message });
+    else this.held.push(message);
+    this.previous(message);
+  });
+
+  attach(log: RunLog): void {
+    for (const message of this.held.splice(0)) log.write({ event: 'warning', message });
+    this.log = log;
+  }
+
+  restore(): void {
+    setDataWarningSink(this.previous);
+  }
+}
+
+async function runStages(recipe: Recipe, opts: DistillOptions, started: number, changes: RecipeChange[], warnings: WarningRelay): Promise<RunResult> {
   const out = recipe.output_dir;
   await initBackend(recipe.backend === 'auto' ? undefined : recipe.backend, { quiet: opts.quiet });
   writeTextAtomic(join(out, RUN_FILES.recipe), recipeToYaml(recipe));
   const log = new RunLog(join(out, RUN_FILES.log));
   log.write({ event: 'run-start', recipe: recipe.name, resume: Boolean(opts.resume), backend: tf.getBackend() });
+  warnings.attach(log);
+  return runLoggedStages(recipe, opts, started, changes, log);
+}
+
+async function runLoggedStages(recipe: Recipe, opts: DistillOptions, started: number, changes: RecipeChange[], log: RunLog): Promise<RunResult> {
+  const out = recipe.output_dir;
   if (changes.length) {
     log.write({ event: 'recipe-changed', changes });
     if (!opts.quiet) process.stderr.write(`resuming with recipe changes: ${changes.map((c) => `${c.path}: ${String(c.from)} -> ${String(c.to)}`).join('; ')}\n`);

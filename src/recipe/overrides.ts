@@ -5,7 +5,7 @@
  * its default) or the list item (`stages.finetune-teacher=null` drops a stage). Path segments index lists by number, and `stages` also by stage name
  * (`stages.general.steps=10`).
  */
-import { parse } from 'yaml';
+import { parseDocument } from 'yaml';
 import { RecipeError, show } from '../errors.js';
 import { formatPath } from '../util/validate.js';
 
@@ -17,14 +17,22 @@ export interface Override {
   value: unknown;
 }
 
+const UNSAFE_KEYS = ['__proto__', 'constructor', 'prototype'];
+
 export function parseOverride(spec: string): Override {
   const eq = spec.indexOf('=');
   if (eq <= 0) throw new RecipeError(`--set ${spec}: expected key.path=value`);
   const keys = spec.slice(0, eq).trim().split('.');
   if (keys.some((k) => k === '')) throw new RecipeError(`--set ${spec}: empty segment in the key path "${spec.slice(0, eq)}"`);
+  // Writing through these would change every object in the process, not the recipe.
+  const unsafe = keys.find((k) => UNSAFE_KEYS.includes(k));
+  if (unsafe) throw new RecipeError(`--set ${spec}: "${unsafe}" is not a recipe field (no recipe key may be named ${UNSAFE_KEYS.join(', ')})`);
   let value: unknown;
   try {
-    value = parse(spec.slice(eq + 1));
+    const doc = parseDocument(spec.slice(eq + 1));
+    const problem = doc.errors[0] ?? doc.warnings[0];
+    if (problem) throw problem;
+    value = doc.toJS();
   } catch (e) {
     const first = (e as Error).message.split('\n')[0];
     throw new RecipeError(`--set ${spec}: the value is not a YAML scalar or flow collection (${first})`);
