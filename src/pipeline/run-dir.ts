@@ -258,7 +258,12 @@ export function readStageDone(out: string, path: string): StageResult {
   } catch (e) {
     throw new CheckpointError(`${path}: cannot read the stage result (${(e as Error).message}); delete it to run the stage again`);
   }
-  const done = validate(doneSchema, raw, path, CheckpointError);
+  let done: z.infer<typeof doneSchema>;
+  try {
+    done = validate(doneSchema, raw, path, CheckpointError);
+  } catch (e) {
+    throw new CheckpointError(`${(e as Error).message}; delete the file to run the stage again`);
+  }
   const output = isAbsolute(done.output) ? done.output : resolve(out, done.output);
   return { ...(done as StageResult), output };
 }

@@ -13,7 +13,7 @@ import { distillLossesFromFiles } from '../../src/distill/parity.js';
 import { resolveMapping } from '../../src/distill/mapping.js';
 import { CheckpointError, ConfigError, DataError, RecipeError, TinybertError } from '../../src/errors.js';
 import { parseModelConfig } from '../../src/model/config-schema.js';
-import { readBatchJson } from '../../src/model/forward-json.js';
+import { readBatchJson } from '../../src/model/batch-json.js';
 import { createOptimizer } from '../../src/train/optimizer.js';
 import { AdamW } from '../../src/train/optimizers/adamw.js';
 import { BertAdam } from '../../src/train/optimizers/bertadam.js';
