@@ -135,6 +135,7 @@ describe('browser bundle', () => {
   });
 });
 
+if (!hasChromium && process.env.TINYBERT_REQUIRE_CLIENTS) throw new Error(`${CHROMIUM} not found; CI runs the browser test (apt-get install chromium)`);
 if (!hasChromium) process.stderr.write(`SKIPPED "headless Chromium": ${CHROMIUM} not found (apt-get install chromium)\n`);
 
 (hasChromium ? describe : describe.skip)(`headless Chromium${hasChromium ? '' : ' [skipped: chromium absent]'}`, () => {
