@@ -7,9 +7,11 @@ import { ROOT } from '../helpers/shared.js';
 import { tinyRecipe } from './tiny-run.js';
 
 describe('the run log says which classifier a task stage uses', () => {
-  it('logs classifier(relu(pooled)) for the shipped student config and the default rule for a keyless config', async () => {
+  it('logs classifier(relu(pooled)) for a config saying classifier_relu: true and the default rule for a keyless config', async () => {
     const { dir } = tinyRecipe();
     const recipe = join(dir, 'relu.yaml');
+    const student = JSON.parse(readFileSync(join(ROOT, 'students', 'demo-tinybert.json'), 'utf8')) as object;
+    writeFileSync(join(dir, 'relu.json'), JSON.stringify({ ...student, classifier_relu: true }));
     writeFileSync(recipe, `
 name: relu
 seed: 1
@@ -18,7 +20,7 @@ vocab: ${join(ROOT, 'recipes', 'demo', 'vocab.txt')}
 tasks:
   reviews: { type: single, train: data/train.tsv, dev: data/dev.tsv, header: true, labels: ["0", "1"], max_seq_length: 16 }
 models:
-  shipped: { config: ${join(ROOT, 'students', 'demo-tinybert.json')} }
+  shipped: { config: relu.json }
   keyless: { config: student.json }
 stages:
   - { name: a, kind: finetune, train: shipped, task: reviews, steps: 1, batch_size: 4 }
