@@ -2,29 +2,13 @@
  * The built `tinybert` binary end to end: forward output diffable against the reference dumps,
  * create + inspect, and user mistakes ending with one line on stderr, exit 1, no stack trace.
  */
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../helpers/close.js';
-import { describeGolden, GOLDEN, golden, ROOT, type TensorJson } from '../helpers/shared.js';
-
-const BIN = join(ROOT, 'bin', 'tinybert.js');
-
-function tinybert(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TINYBERT_BACKEND: 'cpu' } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-function expectUserError(r: { code: number; stderr: string }, message: RegExp): void {
-  expect(r.code).toBe(1);
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('tinybert: backend'));
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^tinybert: error: /);
-  expect(lines[0]).toMatch(message);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
+import { describeGolden, GOLDEN, golden, type TensorJson } from '../helpers/shared.js';
+import { expectUserError, tinybert } from '../helpers/cli.js';
 
 describe('tinybert CLI', () => {
   it('create then inspect a NEZHA model from a shipped config', () => {

@@ -4,29 +4,15 @@
  * files in ../shared/data, with a tiny model made by `tinybert create` on the NEZHA vocabulary.
  * Their data errors name flags, not recipe fields.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DATA, describeData, ROOT } from '../helpers/shared.js';
+import { DATA, describeData } from '../helpers/shared.js';
+import { expectUserError, tinybert } from '../helpers/cli.js';
 
-const BIN = join(ROOT, 'bin', 'tinybert.js');
 const VOCAB = join(DATA, 'vocab', 'zh_vocab_21128.txt');
 const OCNLI = join(DATA, 'ocnli', 'dev.json');
-
-function tinybert(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TINYBERT_BACKEND: 'cpu' } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-function expectUserError(r: { code: number; stderr: string }, message: RegExp): void {
-  expect(r.code).toBe(1);
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('tinybert: backend'));
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^tinybert: error: /);
-  expect(lines[0]).toMatch(message);
-}
 
 interface Evaluation {
   examples: number;

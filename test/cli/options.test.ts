@@ -3,29 +3,14 @@
  * refused in one line (never run with NaN), and `--` ends the options: what follows is
  * positional even when it starts with "-", and an extra positional is an error, never dropped.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/shared.js';
+import { expectUserError, tinybert } from '../helpers/cli.js';
 
-const BIN = join(ROOT, 'bin', 'tinybert.js');
 const VOCAB = join(ROOT, 'recipes', 'demo', 'vocab.txt');
-
-function tinybert(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TINYBERT_BACKEND: 'cpu' } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-function expectUserError(r: { code: number; stderr: string }, message: RegExp): void {
-  expect(r.code).toBe(1);
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('tinybert: backend'));
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^tinybert: error: /);
-  expect(lines[0]).toMatch(message);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 function tokens(r: { code: number; stdout: string; stderr: string }): string[] {
   expect(r.code, r.stderr).toBe(0);

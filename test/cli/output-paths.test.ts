@@ -2,7 +2,6 @@
  * Output-path mistakes through the built CLI: each is one line `tinybert: error: ...`, exit 1, no
  * stack trace, and nothing of the user's is removed.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,22 +9,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { immutableWorks, withReadOnly } from '../helpers/read-only.js';
 import { ROOT } from '../helpers/shared.js';
 import { tinyRecipe } from '../pipeline/tiny-run.js';
+import { expectUserError, tinybertIn } from '../helpers/cli.js';
 
-const BIN = join(ROOT, 'bin', 'tinybert.js');
-
-function tinybert(args: string[], cwd = ROOT): { code: number; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, TINYBERT_BACKEND: 'cpu' } });
-  return { code: r.status ?? -1, stderr: r.stderr };
-}
-
-function expectUserError(r: { code: number; stderr: string }, message: RegExp): void {
-  expect(r.code, r.stderr).toBe(1);
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('tinybert: backend'));
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^tinybert: error: /);
-  expect(lines[0]).toMatch(message);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
+const tinybert = (args: string[], cwd = ROOT) => tinybertIn(cwd, args);
 
 let tmp: string;
 let model: string;

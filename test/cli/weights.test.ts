@@ -3,7 +3,6 @@
  * export (model.json and its shards) and reports NaN / Inf weights; `predict` and `eval` refuse a
  * model with NaN / Inf weights in one line instead of printing labels computed from NaN logits.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,23 +12,7 @@ import { tf } from '../../src/backend/tf.js';
 import { saveModelDir } from '../../src/checkpoint/model-dir.js';
 import { readTfjsWeights, writeTfjsWeights } from '../../src/checkpoint/tfjs-weights.js';
 import { tinyModel, writeVocab } from '../export/tiny.js';
-import { ROOT } from '../helpers/shared.js';
-
-const BIN = join(ROOT, 'bin', 'tinybert.js');
-
-function tinybert(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TINYBERT_BACKEND: 'cpu' } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-function expectUserError(r: { code: number; stderr: string }, message: RegExp): void {
-  expect(r.code).toBe(1);
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('tinybert: backend'));
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^tinybert: error: /);
-  expect(lines[0]).toMatch(message);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
+import { expectUserError, tinybert } from '../helpers/cli.js';
 
 let tmp: string;
 let tfjs: string;
