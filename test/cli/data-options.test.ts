@@ -45,19 +45,19 @@ describeData('eval and predict on the real CLUE files', () => {
     }
     binary = join(tmp, 'binary');
     nli = join(tmp, 'nli');
-  }, 60_000);
+  });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('eval reads a headerless pair file (AFQMC) without --text-b', () => {
     const r = evaluate(binary, '--data', join(DATA, 'afqmc', 'dev.txt'));
     expect(r.examples).toBe(4316);
     expect(Object.keys(r.metrics)).toEqual(['accuracy', 'f1', 'f1_macro', 'mcc']);
-  }, 60_000);
+  });
 
   it('eval takes explicit pair columns by index (LCQMC --text-a 0 --text-b 1 --label 2)', () => {
     const r = evaluate(binary, '--data', join(DATA, 'lcqmc', 'dev.txt'), '--text-a', '0', '--text-b', '1', '--label', '2');
     expect(r.examples).toBe(8802);
-  }, 60_000);
+  });
 
   it('a header row read as data says "give --header", not the recipe key', () => {
     const data = join(DATA, 'chnsenticorp', 'dev.tsv');
@@ -66,7 +66,7 @@ describeData('eval and predict on the real CLUE files', () => {
       /dev\.tsv:1: label "label" is not one of \["0","1"\] \(--labels\); is the first row a header\? give --header$/,
     );
     expect(evaluate(binary, '--data', data, '--header').examples).toBe(1200);
-  }, 60_000);
+  });
 
   it('eval on OCNLI JSON lines: --text-a/--text-b name its keys, --skip-labels drops "-", three classes get f1_macro and no binary f1', () => {
     expectUserError(tinybert('eval', nli, '--data', OCNLI), /dev\.json:1: no key "text_a" \(--text-a\); keys: level, sentence1, sentence2, label/);
@@ -91,7 +91,7 @@ describeData('eval and predict on the real CLUE files', () => {
       /label alias entailment=yes: "yes" is not one of the labels \["entailment","neutral","contradiction"\] \(--labels\)/,
     );
     expectUserError(tinybert('eval', nli, '--data', OCNLI, '--label-alias', 'entailment'), /--label-alias: expected FROM=TO, got "entailment"/);
-  }, 60_000);
+  });
 
   it('predict reads OCNLI sentence1/sentence2 JSON lines with --text-a/--text-b (labels ignored), --labels names the classes', () => {
     expectUserError(tinybert('predict', nli, '--input', OCNLI), /dev\.json:1: expected an object with a string "text_a"; keys: level, sentence1, .* \(name them with --text-a \/ --text-b\)/);
@@ -103,7 +103,7 @@ describeData('eval and predict on the real CLUE files', () => {
     expect(preds[0]).toMatchObject({ text_a: '身上裹一件工厂发的棉大衣,手插在袖筒里', text_b: '身上至少一件衣服' });
     expect(['e', 'n', 'c']).toContain(preds[0]!.label);
     expect(Object.keys(preds[0]!.probabilities)).toEqual(['e', 'n', 'c']);
-  }, 60_000);
+  });
 
   it('predict reads a tsv with a header (ChnSentiCorp --header) and asks which columns hold the texts of a wider file (AFQMC)', () => {
     const senti = tinybert('predict', binary, '--input', join(DATA, 'chnsenticorp', 'dev.tsv'), '--header', '--max-seq-length', '24', '--batch-size', '256');
@@ -117,5 +117,5 @@ describeData('eval and predict on the real CLUE files', () => {
     expect(texts.code, texts.stderr).toBe(0);
     const first = JSON.parse(texts.stdout.split('\n')[0]!) as { text_a: string; text_b: string };
     expect(first).toMatchObject({ text_a: '双十一花呗提额在哪', text_b: '里可以提花呗额度' });
-  }, 60_000);
+  });
 });
