@@ -2,6 +2,7 @@
  * tokenizer.json and special_tokens_map.json in every saved model directory and export, and a
  * directory (or --vocab) with only a tokenizer.json standing in for vocab.txt.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,8 @@ import { exportModel } from '../../src/checkpoint/export.js';
 import { loadModelDir, saveModelDir, vocabPath } from '../../src/checkpoint/model-dir.js';
 import { DataError } from '../../src/errors.js';
 import { predictModelDir } from '../../src/pipeline/evaluate.js';
-import { BertTokenizer, tokenizeText } from '../../src/tokenizer/index.js';
+import { BertTokenizer, tokenizerJson, tokenizeText } from '../../src/tokenizer/index.js';
+import { ROOT } from '../helpers/shared.js';
 import { TINY_VOCAB, tinyModel, writeVocab } from '../export/tiny.js';
 
 let tmp: string;
@@ -110,5 +112,17 @@ describe('--vocab pointing at a tokenizer.json', () => {
     const b = await tokenizeText({ vocab: join(full, 'vocab.txt'), text: '这部电影', pair: '很好' });
     expect(a).toEqual(b);
     expect(a.tokens).toEqual(['[CLS]', '这', '部', '电', '影', '[SEP]', '很', '好', '[SEP]']);
+  });
+
+  it('tinybert tokenize --vocab takes the casing of a cased tokenizer.json unless --lower-case is given', () => {
+    const path = join(tmp, 'cased-tokenizer.json');
+    writeFileSync(path, JSON.stringify(tokenizerJson(['[UNK]', '[CLS]', '[SEP]', 'A', 'a'], { doLowerCase: false })));
+    const tokens = (...flags: string[]) => {
+      const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'tinybert.js'), 'tokenize', '--vocab', path, '--json', ...flags, 'A'], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as { tokens: string[] }).tokens;
+    };
+    expect(tokens()).toEqual(['[CLS]', 'A', '[SEP]']);
+    expect(tokens('--lower-case')).toEqual(['[CLS]', 'a', '[SEP]']);
   });
 });
