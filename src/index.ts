@@ -47,7 +47,11 @@ export {
   Vocab,
   DEFAULT_NEVER_SPLIT,
   tokenizeText,
+  tokenizerJson,
+  parseTokenizerJson,
+  specialTokensMap,
   type TokenizerOptions,
+  type TokenizerJsonSettings,
   type EncodeOptions,
   type Encoding,
 } from './tokenizer/index.js';
