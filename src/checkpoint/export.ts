@@ -15,7 +15,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { CheckpointError, UsageError } from '../errors.js';
 import { architectureName, type ModelConfig } from '../model/config.js';
-import { CONFIG_FILES, WEIGHT_FILES, checkReplaceable, findFile, isWithin, loadModelDir, removeOutTemps, saveModelDir, type WeightFormat } from './model-dir.js';
+import { CONFIG_FILES, VOCAB_FILES, WEIGHT_FILES, checkReplaceable, findFile, isWithin, loadModelDir, removeOutTemps, saveModelDir, type WeightFormat } from './model-dir.js';
 import { validate } from '../util/validate.js';
 
 export const RUN_FILE = 'run.json';
@@ -140,9 +140,9 @@ export async function exportModel(source: string, opts: ExportOptions): Promise<
   }
   checkReplaceable(opts.out);
   removeOutTemps(opts.out);
-  const vocab = opts.vocab ?? findFile(src.modelDir, ['vocab.txt']);
+  const vocab = opts.vocab ?? findFile(src.modelDir, VOCAB_FILES);
   if (!vocab) {
-    throw new CheckpointError(`${src.modelDir}: no vocab.txt to ship with the export; pass --vocab FILE`);
+    throw new CheckpointError(`${src.modelDir}: no vocab.txt or tokenizer.json to ship with the export; pass --vocab FILE`);
   }
   if (!existsSync(vocab)) throw new CheckpointError(`${vocab}: vocab file not found`);
   const { model, extras } = loadModelDir(src.modelDir);

@@ -1,6 +1,7 @@
 /**
  * A model directory = config (`config.json` or `bert_config.json`) + weights (`model.safetensors`,
- * `pytorch_model.bin` or a TensorFlow.js `model.json`) + `vocab.txt`. Loading maps names through
+ * `pytorch_model.bin` or a TensorFlow.js `model.json`) + `vocab.txt` (or a Hugging Face
+ * `tokenizer.json` alone). Loading maps names through
  * names.ts and reports missing, unexpected and shape-mismatched tensors; saving writes a directory
  * that Hugging Face and tinybert both load.
  */
@@ -20,12 +21,16 @@ import { writeSafetensors } from './safetensors.js';
 import type { RawTensor, TensorMap } from './tensor-map.js';
 import { writeTfjsWeights } from './tfjs-weights.js';
 import { removeDeadTemps, tempDirName } from '../util/fs.js';
+import { specialTokensMap, tokenizerJson } from '../tokenizer/tokenizer-json.js';
+import { isTokenizerJson, Vocab } from '../tokenizer/vocab.js';
 
 /** Parameters that belong to a task or pre-training head rather than the encoder. */
 export const HEAD_PARAM = /^(classifier|qa_outputs|cls)\./;
 
 export const CONFIG_FILES = ['config.json', 'bert_config.json'] as const;
 export const WEIGHT_FILES = ['model.safetensors', 'pytorch_model.bin', 'model.json'] as const;
+/** Where a model directory's tokenizer vocabulary is read from, in order of preference. */
+export const VOCAB_FILES = ['vocab.txt', 'tokenizer.json'] as const;
 /**
  * Hidden file in every model folder tinybert writes (Hugging Face and transformers.js ignore it):
  * only a folder holding it is ever replaced.
@@ -60,7 +65,7 @@ export interface LoadedModel {
   extras: TensorMap;
   report: LoadReport;
   dir: string;
-  /** Path of vocab.txt if the directory has one. */
+  /** Path of vocab.txt (else tokenizer.json) if the directory has one. */
   vocabPath?: string;
 }
 
@@ -85,10 +90,10 @@ export function weightsPath(dir: string): string {
   return path;
 }
 
-/** vocab.txt of a model directory; a DataError naming the directory when it has none. */
+/** vocab.txt (else tokenizer.json) of a model directory; a DataError naming the directory when it has neither. */
 export function vocabPath(dir: string): string {
-  const p = join(dir, 'vocab.txt');
-  if (!existsSync(p)) throw new DataError(`${dir}: no vocab.txt (the tokenizer needs the model's word-piece vocabulary)`);
+  const p = findFile(dir, VOCAB_FILES);
+  if (!p) throw new DataError(`${dir}: no vocab.txt or tokenizer.json (the tokenizer needs the model's word-piece vocabulary)`);
   return p;
 }
 
@@ -180,8 +185,7 @@ export function loadModelDir(dir: string, opts: LoadOptions = {}): LoadedModel {
     params.set(spec.name, tf.variable(t, true, `${scope}/${spec.name}`));
     t.dispose();
   }
-  const vocab = join(dir, 'vocab.txt');
-  return { model: new BertModel(config, params, scope), extras, report, dir, vocabPath: existsSync(vocab) ? vocab : undefined };
+  return { model: new BertModel(config, params, scope), extras, report, dir, vocabPath: findFile(dir, VOCAB_FILES) };
 }
 
 export type WeightFormat = 'safetensors' | 'pytorch' | 'tfjs';
@@ -189,7 +193,7 @@ export type WeightFormat = 'safetensors' | 'pytorch' | 'tfjs';
 export interface SaveOptions {
   format?: WeightFormat;
   dtype?: 'float32' | 'float16';
-  /** vocab.txt to copy into the directory. */
+  /** vocab.txt (copied) or tokenizer.json to write the directory's tokenizer files from. */
   vocab?: string;
   /** Training-only tensors to save too (training checkpoints, never exports). */
   extras?: TensorMap;
@@ -220,11 +224,7 @@ export async function saveModelDir(model: BertModel, dir: string, opts: SaveOpti
     } else {
       writeTfjsWeights(tmp, tensors, { dtype: opts.dtype ?? 'float32', modelJsonExtra: { config: toHfConfig(c) } });
     }
-    if (opts.vocab) {
-      copyFileSync(opts.vocab, join(tmp, 'vocab.txt'));
-      const tok = { tokenizer_class: 'BertTokenizer', do_lower_case: opts.doLowerCase ?? true, model_max_length: c.maxPositions };
-      writeFileSync(join(tmp, 'tokenizer_config.json'), `${JSON.stringify(tok, null, 2)}\n`);
-    }
+    if (opts.vocab) writeTokenizerFiles(tmp, opts.vocab, opts.doLowerCase, c.maxPositions);
     replaceDir(tmp, dir);
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
@@ -233,6 +233,23 @@ export async function saveModelDir(model: BertModel, dir: string, opts: SaveOpti
     if (err.path?.startsWith(tmp)) err.path = dir + err.path.slice(tmp.length);
     throw e;
   }
+}
+
+/**
+ * vocab.txt, tokenizer.json (what transformers.js reads), special_tokens_map.json and
+ * tokenizer_config.json, from a vocab.txt (copied byte for byte) or a tokenizer.json (its casing
+ * applies unless `doLowerCase` is given).
+ */
+function writeTokenizerFiles(dir: string, vocabFile: string, doLowerCase: boolean | undefined, maxPositions: number): void {
+  const json = isTokenizerJson(vocabFile) ? Vocab.fromTokenizerJson(vocabFile) : undefined;
+  const tokens = (json?.vocab ?? Vocab.fromFile(vocabFile)).tokens();
+  const lower = doLowerCase ?? json?.settings.doLowerCase ?? true;
+  if (json) writeFileSync(join(dir, 'vocab.txt'), `${tokens.join('\n')}\n`);
+  else copyFileSync(vocabFile, join(dir, 'vocab.txt'));
+  const write = (name: string, value: unknown) => writeFileSync(join(dir, name), `${JSON.stringify(value, null, 2)}\n`);
+  write('tokenizer.json', tokenizerJson(tokens, { doLowerCase: lower, maxInputCharsPerWord: json?.settings.maxInputCharsPerWord }));
+  write('special_tokens_map.json', specialTokensMap(tokens));
+  write('tokenizer_config.json', { tokenizer_class: 'BertTokenizer', do_lower_case: lower, model_max_length: maxPositions });
 }
 
 /** True when `inner` is `outer` or lies inside it (paths resolved against the working folder). */

@@ -3,9 +3,7 @@
  * directory — the latest stage output replaces the slot), and how a stage gets a model with the
  * head it needs (a fresh task head is initialised when the source has none).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { HEAD_PARAM, loadModelDir, vocabPath as dirVocab } from '../checkpoint/model-dir.js';
+import { findFile, HEAD_PARAM, loadModelDir, VOCAB_FILES, vocabPath as dirVocab } from '../checkpoint/model-dir.js';
 import type { TensorMap } from '../checkpoint/tensor-map.js';
 import { DataError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
@@ -37,7 +35,7 @@ export function initialSlots(recipe: Recipe): Slots {
 export function slotVocab(recipe: Recipe, slots: Slots, slot: string, seen: Set<string> = new Set()): string {
   const s = slots[slot];
   if (s.vocab) return s.vocab;
-  if (s.dir && existsSync(join(s.dir, 'vocab.txt'))) return dirVocab(s.dir);
+  if (s.dir && findFile(s.dir, VOCAB_FILES)) return dirVocab(s.dir);
   if (recipe.vocab) return recipe.vocab;
   seen.add(slot);
   const teacher = recipe.stages.find((st) => st.student === slot && st.teacher !== undefined && !seen.has(st.teacher))?.teacher;

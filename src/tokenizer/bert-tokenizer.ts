@@ -7,7 +7,7 @@
 import { DataError, show } from '../errors.js';
 import { buildEncoding, type EncodeOptions, type Encoding, type PieceSequence } from './post-processor.js';
 import { preTokenize, type PreTokenizerOptions } from './pre-tokenizer.js';
-import { Vocab } from './vocab.js';
+import { isTokenizerJson, Vocab } from './vocab.js';
 import { type Pieces, WordPiece } from './wordpiece.js';
 
 export interface TokenizerOptions {
@@ -44,9 +44,15 @@ export class BertTokenizer {
     this.wordPiece = new WordPiece(vocab, { unkToken: this.unkToken, maxInputCharsPerWord: maxChars });
   }
 
-  /** DataError naming the file if it is missing, unreadable or empty. */
-  static fromVocabFile(path: string, opts?: TokenizerOptions): BertTokenizer {
-    return new BertTokenizer(Vocab.fromFile(path), opts);
+  /**
+   * From a vocab.txt, or a tokenizer.json whose casing, unknown token and word length limit apply
+   * unless `opts` sets them. DataError naming the file if it is missing, unreadable or empty.
+   */
+  static fromVocabFile(path: string, opts: TokenizerOptions = {}): BertTokenizer {
+    if (!isTokenizerJson(path)) return new BertTokenizer(Vocab.fromFile(path), opts);
+    const { vocab, settings } = Vocab.fromTokenizerJson(path);
+    const { doLowerCase, unkToken, maxInputCharsPerWord } = settings;
+    return new BertTokenizer(vocab, { doLowerCase, unkToken, maxInputCharsPerWord, ...definedOnly(opts) });
   }
 
   tokenize(text: string): string[] {
@@ -112,4 +118,9 @@ export class BertTokenizer {
     if (id === undefined) throw new DataError(`the vocabulary has no ${token} token`);
     return id;
   }
+}
+
+/** `opts` without its undefined fields, so they do not override a tokenizer.json's settings. */
+function definedOnly(opts: TokenizerOptions): TokenizerOptions {
+  return Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as TokenizerOptions;
 }

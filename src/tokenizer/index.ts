@@ -9,6 +9,7 @@
  * reference's Unicode 14 character classes (unicode14.ts) and keep offsets into the original text.
  */
 export { Vocab } from './vocab.js';
+export { parseTokenizerJson, specialTokensMap, tokenizerJson, SPECIAL_TOKENS, type TokenizerJsonSettings } from './tokenizer-json.js';
 export { BertTokenizer, DEFAULT_NEVER_SPLIT, type TokenizerOptions } from './bert-tokenizer.js';
 export { truncateSeqPair, type EncodeOptions, type Encoding } from './post-processor.js';
 export { tokenizeText, type TokenizeTextArgs } from './tokenize-command.js';

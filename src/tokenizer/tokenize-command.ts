@@ -7,12 +7,12 @@ import { BertTokenizer } from './bert-tokenizer.js';
 import type { Encoding } from './post-processor.js';
 
 export interface TokenizeTextArgs {
-  /** Path of a `vocab.txt`. */
+  /** Path of a `vocab.txt` or a `tokenizer.json`. */
   vocab: string;
   text: string;
   /** Second text of a pair (segment b). */
   pair?: string;
-  /** Lower-case and strip accents (default true). */
+  /** Lower-case and strip accents (default: the tokenizer.json's setting, else true). */
   lowerCase?: boolean;
   /** Truncate as task_distill.py does; no padding. */
   maxLength?: number;
@@ -22,7 +22,7 @@ export async function tokenizeText(args: TokenizeTextArgs): Promise<Encoding> {
   if (args.maxLength !== undefined && (!Number.isInteger(args.maxLength) || args.maxLength < 1)) {
     throw new DataError(`max length must be a positive integer, got ${show(args.maxLength)}`);
   }
-  const tokenizer = BertTokenizer.fromVocabFile(args.vocab, { doLowerCase: args.lowerCase ?? true });
+  const tokenizer = BertTokenizer.fromVocabFile(args.vocab, { doLowerCase: args.lowerCase });
   return tokenizer.encode(args.text, args.pair ?? null, { maxLength: args.maxLength });
 }
 

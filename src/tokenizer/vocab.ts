@@ -1,5 +1,6 @@
 /**
- * A WordPiece vocabulary: `vocab.txt`, one token per line, id = line number (0-based).
+ * A WordPiece vocabulary: `vocab.txt`, one token per line, id = line number (0-based), or the
+ * `model.vocab` of a Hugging Face `tokenizer.json` (tokenizer-json.ts).
  *
  * Read as the reference `load_vocab` does: Python text mode (`open(path, "r", encoding="utf-8")`,
  * so universal newlines: a line ends at \n, \r\n or \r, but NOT at U+2028/U+0085), then `strip()`
@@ -12,6 +13,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { DataError, show } from '../errors.js';
 import { pyStrip } from './chars.js';
+import { parseTokenizerJson, type TokenizerJsonSettings } from './tokenizer-json.js';
 
 export class Vocab {
   private readonly byId: readonly string[];
@@ -31,31 +33,23 @@ export class Vocab {
     this.ids = ids;
   }
 
-  /** Reads a `vocab.txt`; DataError naming the file if it is missing, unreadable, not UTF-8, empty or has a duplicate. */
+  /**
+   * Reads a `vocab.txt`, or the WordPiece vocabulary of a `tokenizer.json` (a path ending in .json);
+   * DataError naming the file if it is missing, unreadable, not UTF-8, empty or has a duplicate.
+   */
   static fromFile(path: string): Vocab {
-    let bytes: Buffer;
-    try {
-      if (statSync(path).isDirectory()) {
-        throw new DataError(`vocabulary file ${path} is a directory; expected a vocab.txt file`);
-      }
-      bytes = readFileSync(path);
-    } catch (err) {
-      if (err instanceof DataError) throw err;
-      const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(err)})`;
-      throw new DataError(`vocabulary file ${path} ${why}`);
-    }
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-    } catch {
-      throw new DataError(`vocabulary file ${path} is not valid UTF-8`);
-    }
-    const tokens = splitPythonLines(text).map(pyStrip);
+    if (isTokenizerJson(path)) return Vocab.fromTokenizerJson(path).vocab;
+    const tokens = splitPythonLines(readVocabText(path)).map(pyStrip);
     if (tokens.length === 0) {
       throw new DataError(`vocabulary file ${path} is empty; expected one token per line`);
     }
     return new Vocab(tokens, `vocabulary file ${path}`, (i) => `line ${i + 1}`);
+  }
+
+  /** A tokenizer.json's vocabulary and the tokenizer settings it states (see tokenizer-json.ts). */
+  static fromTokenizerJson(path: string): { vocab: Vocab; settings: TokenizerJsonSettings } {
+    const settings = parseTokenizerJson(readVocabText(path), `tokenizer file ${path}`);
+    return { vocab: new Vocab(settings.tokens, `tokenizer file ${path}`, (i) => `id ${i}`), settings };
   }
 
   /** A vocabulary whose token i has id i (tokens are used as given, not stripped). */
@@ -83,6 +77,32 @@ export class Vocab {
 
   tokens(): string[] {
     return [...this.byId];
+  }
+}
+
+/** A tokenizer.json rather than a vocab.txt: told apart by the extension, as Hugging Face names them. */
+export function isTokenizerJson(path: string): boolean {
+  return path.toLowerCase().endsWith('.json');
+}
+
+/** The text of a vocabulary file; DataError naming the file if it is missing, unreadable or not UTF-8. */
+function readVocabText(path: string): string {
+  let bytes: Buffer;
+  try {
+    if (statSync(path).isDirectory()) {
+      throw new DataError(`vocabulary file ${path} is a directory; expected a vocab.txt or tokenizer.json file`);
+    }
+    bytes = readFileSync(path);
+  } catch (err) {
+    if (err instanceof DataError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(err)})`;
+    throw new DataError(`vocabulary file ${path} ${why}`);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new DataError(`vocabulary file ${path} is not valid UTF-8`);
   }
 }
 

@@ -11,7 +11,7 @@ interface TokenizeArgs {
   vocab: string;
   pair?: string;
   'max-length'?: number;
-  'lower-case': boolean;
+  'lower-case'?: boolean;
   json: boolean;
 }
 
@@ -21,13 +21,12 @@ const tokenize: CommandModule<object, TokenizeArgs> = {
   builder: (y) =>
     y
       .positional('text', { type: 'string', demandOption: true, describe: 'Text to tokenize (segment a)' })
-      .option('vocab', { type: 'string', demandOption: true, describe: 'Path of the vocab.txt (one token per line)' })
+      .option('vocab', { type: 'string', demandOption: true, describe: 'Path of the vocab.txt (one token per line) or a tokenizer.json' })
       .option('pair', { type: 'string', describe: 'Second text of a sentence pair (segment b, token type 1)' })
       .option('max-length', numberOption('Truncate to N tokens including [CLS]/[SEP], as task_distill.py does (no padding)', { integer: true, min: 1 }))
       .option('lower-case', {
         type: 'boolean',
-        default: true,
-        describe: 'Lower-case and strip accents (uncased vocabularies); --no-lower-case for cased ones',
+        describe: 'Lower-case and strip accents (uncased vocabularies; default on, or the tokenizer.json\'s setting); --no-lower-case for cased ones',
       })
       .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object instead of a table' }),
   handler: async (argv) => {
