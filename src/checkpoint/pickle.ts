@@ -41,12 +41,21 @@ const OP = {
 
 /** Runs the pickle program in `data`; `where` (e.g. "model.bin: data.pkl") prefixes errors. */
 export function unpickle(data: Uint8Array, hooks: UnpickleHooks, where: string): unknown {
+  return unpickleFrom(data, 0, hooks, where).value;
+}
+
+/**
+ * Runs the pickle program that starts at byte `start` of `data` and returns its value and the
+ * offset just past its STOP, where the next pickle or raw data of a stream begins (torch's legacy
+ * format is several pickles in a row). Error offsets count from the start of `data`.
+ */
+export function unpickleFrom(data: Uint8Array, start: number, hooks: UnpickleHooks, where: string): { value: unknown; end: number } {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   const stack: unknown[] = [];
   const memo = new Map<number, unknown>();
-  let pos = 0;
-  let opStart = 0;
+  let pos = start;
+  let opStart = start;
 
   const fail: (reason: string) => never = (reason) => {
     throw new CheckpointError(`${where}: ${reason} (pickle byte ${opStart})`);
@@ -103,7 +112,7 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, where: string):
     switch (op) {
       case OP.PROTO: need(1); break;
       case OP.FRAME: need(8); break; // frames only group bytes; the data is read linearly anyway
-      case OP.STOP: return stack.length === 1 ? stack[0] : fail(`pickle ends with ${stack.length} values on the stack`);
+      case OP.STOP: return stack.length === 1 ? { value: stack[0], end: pos } : fail(`pickle ends with ${stack.length} values on the stack`);
       case OP.MARK: stack.push(MARK); break;
       case OP.POP: pop(); break;
       case OP.POP_MARK: popMark(); break;
@@ -198,6 +207,10 @@ export class PickleWriter {
   persid(): this { return this.op(OP.BINPERSID); }
   setItems(): this { return this.op(OP.SETITEMS); }
   bool(v: boolean): this { return this.op(v ? OP.NEWTRUE : OP.NEWFALSE); }
+  none(): this { return this.op(OP.NONE); }
+  emptyDict(): this { return this.op(OP.EMPTY_DICT); }
+  emptyList(): this { return this.op(OP.EMPTY_LIST); }
+  appends(): this { return this.op(OP.APPENDS); }
 
   /** A tuple of the given ints (shapes, strides). */
   intTuple(values: readonly number[]): this {
