@@ -30,7 +30,7 @@ const OP = {
   MARK: 0x28, STOP: 0x2e, POP: 0x30, POP_MARK: 0x31, DUP: 0x32,
   BININT: 0x4a, BININT1: 0x4b, BININT2: 0x4d, LONG1: 0x8a, BINFLOAT: 0x47,
   NONE: 0x4e, NEWTRUE: 0x88, NEWFALSE: 0x89,
-  BINUNICODE: 0x58, SHORT_BINUNICODE: 0x8c, BINUNICODE8: 0x8d,
+  BINUNICODE: 0x58, SHORT_BINUNICODE: 0x8c, BINUNICODE8: 0x8d, BINSTRING: 0x54, SHORT_BINSTRING: 0x55,
   EMPTY_TUPLE: 0x29, TUPLE: 0x74, TUPLE1: 0x85, TUPLE2: 0x86, TUPLE3: 0x87,
   EMPTY_LIST: 0x5d, APPEND: 0x61, APPENDS: 0x65, LIST: 0x6c,
   EMPTY_DICT: 0x7d, DICT: 0x64, SETITEM: 0x73, SETITEMS: 0x75,
@@ -132,6 +132,13 @@ export function unpickleFrom(data: Uint8Array, start: number, hooks: UnpickleHoo
       case OP.NEWFALSE: stack.push(false); break;
       case OP.BINUNICODE: stack.push(text(view.getUint32(need(4), true))); break;
       case OP.SHORT_BINUNICODE: stack.push(text(data[need(1)]!)); break;
+      // Python 2 `str` (legacy torch files saved under Python 2); torch.load decodes them as UTF-8.
+      case OP.SHORT_BINSTRING: stack.push(text(data[need(1)]!)); break;
+      case OP.BINSTRING: {
+        const n = view.getInt32(need(4), true);
+        stack.push(n < 0 ? fail('BINSTRING with a negative length') : text(n));
+        break;
+      }
       case OP.BINUNICODE8: {
         const n = view.getBigUint64(need(8), true);
         stack.push(n > BigInt(data.length) ? fail('pickle is truncated') : text(Number(n)));

@@ -187,7 +187,8 @@ function stateDictHooks(file: string, format: 'zip' | 'legacy'): { hooks: Unpick
       if (!(callable instanceof Callable)) return fail('pickle calls a value that is not an allowed function');
       switch (callable.qualname) {
         case 'collections.OrderedDict':
-          return args.length === 0 ? new Map() : fail('OrderedDict called with arguments');
+          // Python 3 pickles OrderedDict() then SETITEMS; Python 2 passes the items: OrderedDict([[k, v], ...]).
+          return args.length === 0 ? new Map() : orderedDictOf(args, fail);
         case 'torch._utils._rebuild_parameter':
           return args[0] instanceof TensorView ? args[0] : fail('_rebuild_parameter of a non-tensor');
         default: {
@@ -228,6 +229,18 @@ function stateDictHooks(file: string, format: 'zip' | 'legacy'): { hooks: Unpick
     },
   };
   return { hooks, storages };
+}
+
+/** Python 2's OrderedDict reduce arguments, ([[key, value], ...],), as a Map. */
+function orderedDictOf(args: readonly unknown[], fail: (reason: string) => never): Map<unknown, unknown> {
+  const [items] = args;
+  if (args.length !== 1 || !Array.isArray(items)) return fail('OrderedDict called with arguments other than a list of items');
+  const map = new Map<unknown, unknown>();
+  for (const item of items as unknown[]) {
+    if (!Array.isArray(item) || item.length !== 2 || typeof item[0] !== 'string') return fail('OrderedDict item is not a [string, value] pair');
+    map.set(item[0], item[1]);
+  }
+  return map;
 }
 
 /**

@@ -45,6 +45,8 @@ export interface StreamParts {
   storages: [bigint, Uint8Array][];
   protocol?: number;
   sysInfo?: Uint8Array;
+  /** The storage key list pickle, instead of one written from `keys`. */
+  keyPickle?: Uint8Array;
 }
 
 export const countBytes = (n: bigint) => {
@@ -63,7 +65,7 @@ export function legacyStream(parts: StreamParts): Uint8Array {
     new PickleWriter().int(parts.protocol ?? 1001).finish(),
     parts.sysInfo ?? sysInfoPickle(true),
     parts.state,
-    keyList.appends().finish(),
+    parts.keyPickle ?? keyList.appends().finish(),
     ...parts.storages.flatMap(([count, data]) => [countBytes(count), data]),
   );
 }

@@ -75,6 +75,29 @@ describe('legacy torch.save streams (hand-built)', () => {
     expectCheckpointError(() => decodePytorchBin(bytes, 'sys.bin'), 'sys.bin: legacy torch.save sys_info pickle holds an object, expected plain values');
   });
 
+  it('a Python 2 legacy file (str as SHORT_BINSTRING, OrderedDict([[k, v]]) with _metadata) loads', () => {
+    // What Python 2's pickler emits for torch.save: byte strings, and OrderedDict reduced with its items.
+    const ascii = (t: string) => [...t].map((c) => c.charCodeAt(0));
+    const str = (t: string) => [0x55, t.length, ...ascii(t)]; // SHORT_BINSTRING
+    const global = (m: string, n: string) => [0x63, ...ascii(`${m}\n${n}\n`)]; // GLOBAL
+    const emptyOrderedDict = [...global('collections', 'OrderedDict'), 0x5d, 0x85, 0x52]; // OrderedDict([])
+    const tensor = [
+      ...global('torch._utils', '_rebuild_tensor_v2'), 0x28,
+      0x28, ...str('storage'), ...global('torch', 'FloatStorage'), ...str('140001'), ...str('cuda:0'), 0x4b, 4, 0x4e, 0x74, 0x51, // pid, BINPERSID
+      0x4b, 1, 0x4b, 3, 0x85, 0x4b, 1, 0x85, 0x89, ...emptyOrderedDict, 0x74, 0x52, // offset 1, size (3,), stride (1,)
+    ];
+    const state = Uint8Array.from([
+      0x80, 0x02, ...global('collections', 'OrderedDict'),
+      0x5d, 0x28, 0x28, ...str('bert.pooler.dense.bias'), ...tensor, 0x6c, 0x65, 0x85, 0x52, // OrderedDict([[name, tensor]])
+      0x7d, ...str('_metadata'), ...emptyOrderedDict, 0x73, 0x62, 0x2e, // BUILD {'_metadata': OrderedDict()}, STOP
+    ]);
+    const keyPickle = Uint8Array.from([0x80, 0x02, 0x5d, 0x28, ...str('140001'), 0x65, 0x2e]);
+    const py2 = legacyStream({ state, keys: [], keyPickle, storages: [[4n, range(4)]] });
+    const t = decodePytorchBin(py2, 'py2.bin');
+    expect([...t.keys()]).toEqual(['bert.pooler.dense.bias']);
+    expect([...t.get('bert.pooler.dense.bias')!.data]).toEqual([1, 2, 3]);
+  });
+
   it('framing errors name the file and the reason', () => {
     const ok = { state: legacyStatePickle(ONE), keys: ['7'], storages: [[4n, range(4)]] as [bigint, Uint8Array][] };
     const cases: [Uint8Array, string][] = [
