@@ -74,7 +74,10 @@ export function readPytorchBin(path: string): TensorMap {
   return decodePytorchBin(readFileBytes(path), basename(path));
 }
 
-/** Decodes the bytes of a torch.save checkpoint (zip or legacy); `file` names it in error messages. */
+/**
+ * Decodes the bytes of a torch.save checkpoint (zip or legacy); `file` names it in error messages.
+ * Float32 tensors of a legacy file may share memory with `bytes`.
+ */
 export function decodePytorchBin(bytes: Uint8Array, file: string): TensorMap {
   const fail: (reason: string) => never = (reason) => {
     throw new CheckpointError(`${file}: ${reason}`);
@@ -142,7 +145,8 @@ function rebuildTensors(root: unknown, pickleName: string, file: string, rootByt
     let data = decoded.get(rootStorage.key);
     if (!data) {
       const raw = rootBytes(rootStorage, name);
-      // Zip records are fresh, aligned copies, so float32 storages are used without a second copy.
+      // Zip records are fresh copies and legacy storages slices of the file's bytes: an aligned
+      // float32 storage is used in place, without a second copy of the weights.
       data = dtype === 'F32' && raw.byteOffset % 4 === 0 ? new Float32Array(raw.buffer, raw.byteOffset, rootStorage.numel) : decodeFloats(raw, dtype);
       decoded.set(rootStorage.key, data);
     }
