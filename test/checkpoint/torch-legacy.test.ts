@@ -143,6 +143,8 @@ class Tiny(torch.nn.Module):
 sd = Tiny().state_dict()
 assert hasattr(sd, '_metadata') and isinstance(sd, collections.OrderedDict)
 dumps['module.bin'] = save(sd, 'module.bin')
+if not os.path.isdir(golden):  # a fresh clone has no ../shared: only the files above
+    print(json.dumps(dumps)); sys.exit(0)
 for model in ('nezha_teacher', 'tinybert_student'):
     os.makedirs(os.path.join(out, model), exist_ok=True)
     sd = torch.load(os.path.join(golden, model, 'pytorch_model.bin'), map_location='cpu')
@@ -162,7 +164,8 @@ const fromDump = (dump: Dump): TensorMap => new Map(Object.entries(dump).map(([k
   return [k, { shape, dtype: 'F32', data: new Float32Array(bytes.buffer) }];
 }));
 
-describe.skipIf(!TORCH_PYTHON || !hasGolden)('legacy files written by torch (Debian python3-torch)', () => {
+describe.skipIf(!TORCH_PYTHON)('legacy files written by torch (Debian python3-torch)', () => {
+  if (!hasGolden) process.stderr.write(`SKIPPED legacy golden checkpoint tests: ${GOLDEN} not found\n`);
   let dumps: Record<string, Dump> = {};
   beforeAll(() => {
     dumps = JSON.parse(runPython(WRITE_LEGACY, [dir, GOLDEN])) as Record<string, Dump>;
@@ -190,7 +193,7 @@ describe.skipIf(!TORCH_PYTHON || !hasGolden)('legacy files written by torch (Deb
     expectSameTensors(actual, expected);
   });
 
-  it('golden teacher and student saved as legacy files hold the zip files\' tensors bit for bit', () => {
+  it.skipIf(!hasGolden)('golden teacher and student saved as legacy files hold the zip files\' tensors bit for bit', () => {
     for (const model of ['nezha_teacher', 'tinybert_student']) {
       expectSameTensors(readPytorchBin(join(dir, model, 'pytorch_model.bin')), readPytorchBin(join(GOLDEN, model, 'pytorch_model.bin')));
     }
@@ -200,7 +203,7 @@ describe.skipIf(!TORCH_PYTHON || !hasGolden)('legacy files written by torch (Deb
     ['nezha_teacher', 'bert_config.json', 'teacher_outputs.json'],
     ['tinybert_student', 'config.json', 'student_outputs.json'],
   ] as const) {
-    it(`golden ${model} from a legacy pytorch_model.bin reproduces the golden forward outputs on every backend`, async () => {
+    it.skipIf(!hasGolden)(`golden ${model} from a legacy pytorch_model.bin reproduces the golden forward outputs on every backend`, async () => {
       const modelDir = join(dir, model);
       copyFileSync(join(GOLDEN, model, config), join(modelDir, config));
       const expected = golden<Record<string, TensorJson>>(outputs);
@@ -219,7 +222,7 @@ describe.skipIf(!TORCH_PYTHON || !hasGolden)('legacy files written by torch (Deb
     }, 120_000);
   }
 
-  it('a TinyBERT v2 legacy checkpoint with fit_denses.N gives per-layer projections from the file, not fresh ones', () => {
+  it.skipIf(!hasGolden)('a TinyBERT v2 legacy checkpoint with fit_denses.N gives per-layer projections from the file, not fresh ones', () => {
     const modelDir = join(dir, 'v2');
     copyFileSync(join(GOLDEN, 'tinybert_student', 'config.json'), join(modelDir, 'config.json'));
     const { model, extras } = loadModelDir(modelDir);
@@ -237,7 +240,7 @@ describe.skipIf(!TORCH_PYTHON || !hasGolden)('legacy files written by torch (Deb
     }
   });
 
-  it('a truncated legacy file is a CheckpointError at every cut: in a pickle, a count, or storage bytes', () => {
+  it.skipIf(!hasGolden)('a truncated legacy file is a CheckpointError at every cut: in a pickle, a count, or storage bytes', () => {
     const bytes = readFileSync(join(dir, 'tinybert_student', 'pytorch_model.bin'));
     const dataStart = endOfPickles(bytes, 5);
     const cuts: [number, string][] = [
@@ -252,7 +255,7 @@ describe.skipIf(!TORCH_PYTHON || !hasGolden)('legacy files written by torch (Deb
     }
   });
 
-  it('a bit flipped in a storage\'s element count is a CheckpointError naming the storage and both counts', () => {
+  it.skipIf(!hasGolden)('a bit flipped in a storage\'s element count is a CheckpointError naming the storage and both counts', () => {
     const bytes = readFileSync(join(dir, 'tinybert_student', 'pytorch_model.bin'));
     const at = endOfPickles(bytes, 5);
     for (const bit of [0, 5, 40, 63]) {
