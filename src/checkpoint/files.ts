@@ -4,7 +4,7 @@
  *   - byte 8 is "{" and bytes 0-7 are a little-endian length that fits the file: safetensors
  *     (checked first: a header length's low byte may itself be "{" or "P")
  *   - "PK" (zip): torch.save since 1.6
- *   - 0x80 0x02 (protocol-2 pickle): the legacy torch.save format, rejected with a conversion hint
+ *   - 0x80 (a pickle stream): the legacy torch.save format (pre-1.6), read by pytorch.ts
  *   - first non-space byte "{": TensorFlow.js model.json
  *   - anything else: safetensors, whose reader names what is wrong with it
  */
@@ -64,7 +64,7 @@ export function detectFormat(path: string): WeightsFormat {
     if (headerLength + BigInt(SAFETENSORS_LENGTH_BYTES) <= BigInt(stats.size)) return 'safetensors';
   }
   if (bytes[0] === 0x50 && bytes[1] === 0x4b) return 'pytorch';
-  if (bytes[0] === 0x80 && bytes[1] === 0x02) return 'pytorch'; // legacy: its reader explains
+  if (bytes[0] === 0x80) return 'pytorch'; // a pickle stream: legacy torch.save; its reader says what is wrong
   const first = bytes.find((b) => !WHITESPACE.has(b));
   if (first === JSON_OPEN_BRACE) return 'tfjs';
   return 'safetensors';

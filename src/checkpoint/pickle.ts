@@ -30,7 +30,7 @@ const OP = {
   MARK: 0x28, STOP: 0x2e, POP: 0x30, POP_MARK: 0x31, DUP: 0x32,
   BININT: 0x4a, BININT1: 0x4b, BININT2: 0x4d, LONG1: 0x8a, BINFLOAT: 0x47,
   NONE: 0x4e, NEWTRUE: 0x88, NEWFALSE: 0x89,
-  BINUNICODE: 0x58, SHORT_BINUNICODE: 0x8c, BINUNICODE8: 0x8d,
+  BINUNICODE: 0x58, SHORT_BINUNICODE: 0x8c, BINUNICODE8: 0x8d, BINSTRING: 0x54, SHORT_BINSTRING: 0x55,
   EMPTY_TUPLE: 0x29, TUPLE: 0x74, TUPLE1: 0x85, TUPLE2: 0x86, TUPLE3: 0x87,
   EMPTY_LIST: 0x5d, APPEND: 0x61, APPENDS: 0x65, LIST: 0x6c,
   EMPTY_DICT: 0x7d, DICT: 0x64, SETITEM: 0x73, SETITEMS: 0x75,
@@ -41,12 +41,21 @@ const OP = {
 
 /** Runs the pickle program in `data`; `where` (e.g. "model.bin: data.pkl") prefixes errors. */
 export function unpickle(data: Uint8Array, hooks: UnpickleHooks, where: string): unknown {
+  return unpickleFrom(data, 0, hooks, where).value;
+}
+
+/**
+ * Runs the pickle program that starts at byte `start` of `data` and returns its value and the
+ * offset just past its STOP, where the next pickle or raw data of a stream begins (torch's legacy
+ * format is several pickles in a row). Error offsets count from the start of `data`.
+ */
+export function unpickleFrom(data: Uint8Array, start: number, hooks: UnpickleHooks, where: string): { value: unknown; end: number } {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   const stack: unknown[] = [];
   const memo = new Map<number, unknown>();
-  let pos = 0;
-  let opStart = 0;
+  let pos = start;
+  let opStart = start;
 
   const fail: (reason: string) => never = (reason) => {
     throw new CheckpointError(`${where}: ${reason} (pickle byte ${opStart})`);
@@ -103,7 +112,7 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, where: string):
     switch (op) {
       case OP.PROTO: need(1); break;
       case OP.FRAME: need(8); break; // frames only group bytes; the data is read linearly anyway
-      case OP.STOP: return stack.length === 1 ? stack[0] : fail(`pickle ends with ${stack.length} values on the stack`);
+      case OP.STOP: return stack.length === 1 ? { value: stack[0], end: pos } : fail(`pickle ends with ${stack.length} values on the stack`);
       case OP.MARK: stack.push(MARK); break;
       case OP.POP: pop(); break;
       case OP.POP_MARK: popMark(); break;
@@ -123,6 +132,13 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks, where: string):
       case OP.NEWFALSE: stack.push(false); break;
       case OP.BINUNICODE: stack.push(text(view.getUint32(need(4), true))); break;
       case OP.SHORT_BINUNICODE: stack.push(text(data[need(1)]!)); break;
+      // Python 2 `str` (legacy torch files saved under Python 2); torch.load decodes them as UTF-8.
+      case OP.SHORT_BINSTRING: stack.push(text(data[need(1)]!)); break;
+      case OP.BINSTRING: {
+        const n = view.getInt32(need(4), true);
+        stack.push(n < 0 ? fail('BINSTRING with a negative length') : text(n));
+        break;
+      }
       case OP.BINUNICODE8: {
         const n = view.getBigUint64(need(8), true);
         stack.push(n > BigInt(data.length) ? fail('pickle is truncated') : text(Number(n)));
@@ -198,6 +214,10 @@ export class PickleWriter {
   persid(): this { return this.op(OP.BINPERSID); }
   setItems(): this { return this.op(OP.SETITEMS); }
   bool(v: boolean): this { return this.op(v ? OP.NEWTRUE : OP.NEWFALSE); }
+  none(): this { return this.op(OP.NONE); }
+  emptyDict(): this { return this.op(OP.EMPTY_DICT); }
+  emptyList(): this { return this.op(OP.EMPTY_LIST); }
+  appends(): this { return this.op(OP.APPENDS); }
 
   /** A tuple of the given ints (shapes, strides). */
   intTuple(values: readonly number[]): this {

@@ -13,28 +13,29 @@
  * `<archive>` is the top folder of the first record (torch writes the file stem, later versions
  * "archive"), so it is read, never assumed. Records are stored uncompressed; zip.ts checks each
  * record's CRC-32 against the central directory before it is used. The pickle runs in
- * pickle.ts's VM with the allow-list below: nothing is imported or executed. The pre-1.6 legacy
- * format (a bare pickle stream starting with protocol 2 and a magic number) is rejected with the
- * conversion recipe.
+ * pickle.ts's VM with the allow-list below: nothing is imported or executed.
+ *
+ * The legacy format (torch < 1.6, or `_use_new_zipfile_serialization=False`: a stream of pickles
+ * then the raw storages) is framed by torch-legacy.ts; its state dict runs through the same
+ * allow-list and the same tensor rebuild below.
  */
 import { basename, extname } from 'node:path';
 import { CheckpointError } from '../errors.js';
 import { readFileBytes, writeFileAtomic } from './file-io.js';
 import { PickleWriter, unpickle, type UnpickleHooks } from './pickle.js';
+import { readLegacyStream } from './torch-legacy.js';
 import { encodeStoredZip, readZipRecords } from './zip.js';
 import { checkTensor, decodeFloats, DTYPE_BYTES, float32Bytes, INTEGER_BUFFER, numel, type DType, type TensorMap } from './tensor-map.js';
 
 const ZIP_MAGIC = [0x50, 0x4b]; // "PK"
-/** A pickle opening with PROTO 2: how the legacy format (and any bare pickle) starts. */
-const PICKLE_PROTO_2 = [0x80, 0x02];
-/** What torch's legacy writer pickles first: LONG1 of 10 bytes, 0x1950a86a20f9469cfc6c. */
-const LEGACY_MAGIC = [0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+/** PROTO: how a pickle stream, so the legacy format, starts (torch wrote protocol 2 by default). */
+const PICKLE_PROTO = 0x80;
 
-/** torch storage classes by name -> element type; only the float ones can be loaded. */
-const STORAGE_DTYPES: Readonly<Record<string, string>> = {
-  FloatStorage: 'float32', HalfStorage: 'float16', BFloat16Storage: 'bfloat16',
-  DoubleStorage: 'float64', LongStorage: 'int64', IntStorage: 'int32', ShortStorage: 'int16',
-  CharStorage: 'int8', ByteStorage: 'uint8', BoolStorage: 'bool',
+/** torch storage classes by name -> element type and bytes per element; only floats can be loaded. */
+const STORAGE_DTYPES: Readonly<Record<string, readonly [string, number]>> = {
+  FloatStorage: ['float32', 4], HalfStorage: ['float16', 2], BFloat16Storage: ['bfloat16', 2],
+  DoubleStorage: ['float64', 8], LongStorage: ['int64', 8], IntStorage: ['int32', 4], ShortStorage: ['int16', 2],
+  CharStorage: ['int8', 1], ByteStorage: ['uint8', 1], BoolStorage: ['bool', 1],
 };
 const LOADABLE: Readonly<Record<string, DType>> = { float32: 'F32', float16: 'F16', bfloat16: 'BF16' };
 
@@ -48,34 +49,42 @@ const CALLABLES = new Set([
 
 // Tokens the pickle VM builds in place of Python objects.
 class StorageClass {
-  constructor(readonly name: string, readonly dtype: string) {}
+  constructor(readonly name: string, readonly dtype: string, readonly elementBytes: number) {}
 }
 class Callable {
   constructor(readonly qualname: string) {}
 }
+/**
+ * A storage as tensors see it: a whole root storage, or (legacy files only) a view of `numel`
+ * elements starting at element `base` of `root`.
+ */
 class Storage {
-  constructor(readonly key: string, readonly cls: StorageClass, readonly numel: number) {}
+  constructor(readonly key: string, readonly cls: StorageClass, readonly numel: number, readonly root?: Storage, readonly base = 0) {}
 }
 class TensorView {
   constructor(readonly storage: Storage, readonly offset: number, readonly size: number[], readonly stride: number[]) {}
 }
 
 /**
- * Reads a torch.save zip checkpoint into float32 tensors, in pickle order. Tensors that are the
- * whole of one storage in the file (tied weights) share one Float32Array, as they do in PyTorch.
+ * Reads a torch.save checkpoint (zip, or the legacy stream) into float32 tensors, in pickle order.
+ * Tensors that are the whole of one storage in the file (tied weights) share one Float32Array, as
+ * they do in PyTorch.
  */
 export function readPytorchBin(path: string): TensorMap {
   return decodePytorchBin(readFileBytes(path), basename(path));
 }
 
-/** Decodes the bytes of a torch.save zip checkpoint; `file` names it in error messages. */
+/**
+ * Decodes the bytes of a torch.save checkpoint (zip or legacy); `file` names it in error messages.
+ * Float32 tensors of a legacy file may share memory with `bytes`.
+ */
 export function decodePytorchBin(bytes: Uint8Array, file: string): TensorMap {
   const fail: (reason: string) => never = (reason) => {
     throw new CheckpointError(`${file}: ${reason}`);
   };
+  if (bytes[0] === PICKLE_PROTO) return decodeLegacy(bytes, file);
   if (!startsWith(bytes, ZIP_MAGIC)) {
-    if (startsWith(bytes, PICKLE_PROTO_2)) fail(legacyMessage(startsWith(bytes.subarray(2), LEGACY_MAGIC)));
-    fail('not a PyTorch checkpoint: expected a zip archive (torch.save since 1.6), the file does not start with "PK"');
+    fail('not a PyTorch checkpoint: expected a zip archive (torch.save since 1.6, starts with "PK") or a legacy torch.save pickle stream');
   }
   const { prefix, records } = readZip(bytes, file);
   const pkl = records.get(`${prefix}/data.pkl`) ?? fail(`missing record "${prefix}/data.pkl" (not a torch.save archive?)`);
@@ -83,43 +92,67 @@ export function decodePytorchBin(bytes: Uint8Array, file: string): TensorMap {
   if (byteorder && new TextDecoder().decode(byteorder).trim() !== 'little') {
     fail('storages are big-endian (byteorder record); re-save the checkpoint on a little-endian machine');
   }
-  const root = unpickle(pkl, stateDictHooks(file), `${file}: ${prefix}/data.pkl`);
-  if (!(root instanceof Map)) fail('data.pkl does not hold a state dict (a dict of tensors)');
+  const root = unpickle(pkl, stateDictHooks(file, 'zip').hooks, `${file}: ${prefix}/data.pkl`);
+  return rebuildTensors(root, 'data.pkl', file, (storage, name) => {
+    const record = `${prefix}/data/${storage.key}`;
+    const raw = records.get(record) ?? fail(`missing storage record "${record}" for tensor "${name}"`);
+    const expected = storage.numel * storage.cls.elementBytes;
+    if (raw.length !== expected) {
+      fail(`storage record "${record}" has ${raw.length} bytes but ${storage.numel} ${storage.cls.dtype} elements need ${expected} (truncated?)`);
+    }
+    return raw;
+  });
+}
 
+/** A legacy stream: torch-legacy.ts frames it, the state dict pickle runs with the same allow-list. */
+function decodeLegacy(bytes: Uint8Array, file: string): TensorMap {
+  const { hooks, storages } = stateDictHooks(file, 'legacy');
+  const stream = readLegacyStream(bytes, file, hooks, (key) => {
+    const s = storages.get(key);
+    return s && { numel: s.numel, elementBytes: s.cls.elementBytes };
+  });
+  return rebuildTensors(stream.root, 'state dict pickle', file, (storage, name) =>
+    stream.storages.get(storage.key) ??
+      failIn(file, `storage "${storage.key}" of tensor "${name}" is not in the list of storages after the pickle (corrupt file?)`));
+}
+
+function failIn(file: string, reason: string): never {
+  throw new CheckpointError(`${file}: ${reason}`);
+}
+
+/**
+ * The state dict's tensors as float32, in pickle order. `rootBytes` returns the raw bytes of a root
+ * storage, checked to hold exactly its declared elements. Tensors that are the whole of one storage
+ * (tied weights) share one Float32Array, as they do in PyTorch.
+ */
+function rebuildTensors(root: unknown, pickleName: string, file: string, rootBytes: (storage: Storage, tensor: string) => Uint8Array): TensorMap {
+  const reject: (reason: string) => never = (reason) => failIn(file, reason);
+  if (!(root instanceof Map)) reject(`${pickleName} does not hold a state dict (a dict of tensors)`);
   const decoded = new Map<string, Float32Array>();
   const tensors: TensorMap = new Map();
   for (const [name, value] of root as Map<unknown, unknown>) {
-    if (typeof name !== 'string') fail(`state dict key ${String(name)} is not a string`);
+    if (typeof name !== 'string') reject(`state dict key ${String(name)} is not a string`);
     if (value instanceof Map) {
-      fail(`entry "${name}" is a dict, not a tensor: this looks like a training checkpoint; save model.state_dict() instead`);
+      reject(`entry "${name}" is a dict, not a tensor: this looks like a training checkpoint; save model.state_dict() instead`);
     }
-    if (!(value instanceof TensorView)) fail(`entry "${name}" is not a tensor`);
+    if (!(value instanceof TensorView)) reject(`entry "${name}" is not a tensor`);
     const view = value as TensorView;
-    const { storage } = view;
-    if (!LOADABLE[storage.cls.dtype] && INTEGER_BUFFER.test(name)) continue;
-    const dtype = LOADABLE[storage.cls.dtype] ??
-      fail(`tensor "${name}" has dtype ${storage.cls.dtype} (torch.${storage.cls.name}); only float32, float16 and bfloat16 can be loaded`);
-    let data = decoded.get(storage.key);
+    const rootStorage = view.storage.root ?? view.storage;
+    const { cls } = rootStorage;
+    if (!LOADABLE[cls.dtype] && INTEGER_BUFFER.test(name)) continue;
+    const dtype = LOADABLE[cls.dtype] ??
+      reject(`tensor "${name}" has dtype ${cls.dtype} (torch.${cls.name}); only float32, float16 and bfloat16 can be loaded`);
+    let data = decoded.get(rootStorage.key);
     if (!data) {
-      const record = `${prefix}/data/${storage.key}`;
-      const raw = records.get(record) ?? fail(`missing storage record "${record}" for tensor "${name}"`);
-      const expected = storage.numel * DTYPE_BYTES[dtype];
-      if (raw.length !== expected) {
-        fail(`storage record "${record}" has ${raw.length} bytes but ${storage.numel} ${storage.cls.dtype} elements need ${expected} (truncated?)`);
-      }
-      // readZip hands out fresh, aligned copies, so float32 storages are used without a second copy.
-      data = dtype === 'F32' && raw.byteOffset % 4 === 0 ? new Float32Array(raw.buffer, raw.byteOffset, storage.numel) : decodeFloats(raw, dtype);
-      decoded.set(storage.key, data);
+      const raw = rootBytes(rootStorage, name);
+      // Zip records are fresh copies and legacy storages slices of the file's bytes: an aligned
+      // float32 storage is used in place, without a second copy of the weights.
+      data = dtype === 'F32' && raw.byteOffset % 4 === 0 ? new Float32Array(raw.buffer, raw.byteOffset, rootStorage.numel) : decodeFloats(raw, dtype);
+      decoded.set(rootStorage.key, data);
     }
-    tensors.set(name, { shape: view.size, dtype, data: materialize(name, view, data, fail) });
+    tensors.set(name, { shape: view.size, dtype, data: materialize(name, view, data, reject) });
   }
   return tensors;
-}
-
-function legacyMessage(hasMagic: boolean): string {
-  return `this is the legacy (pre-1.6) torch.save format${hasMagic ? ' (pickle magic number 0x1950a86a20f9469cfc6c)' : ' (a bare pickle stream)'}, which cannot be read; ` +
-    'convert it with a recent PyTorch: torch.save(torch.load("old.bin"), "pytorch_model.bin"), ' +
-    'or save it as safetensors: safetensors.torch.save_file(torch.load("old.bin"), "model.safetensors")';
 }
 
 function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {
@@ -135,17 +168,22 @@ function readZip(bytes: Uint8Array, file: string): { prefix: string; records: Ma
   return { prefix: first.slice(0, first.indexOf('/')), records };
 }
 
-/** The allow-list: OrderedDict, tensor rebuilders, storage classes, storage persistent ids. */
-function stateDictHooks(file: string): UnpickleHooks {
+/**
+ * The allow-list: OrderedDict, tensor rebuilders, storage classes, storage persistent ids, in the
+ * zip form ('storage', cls, key, location, numel) or the legacy one with view metadata appended.
+ * `storages` collects the root storages by key.
+ */
+function stateDictHooks(file: string, format: 'zip' | 'legacy'): { hooks: UnpickleHooks; storages: Map<string, Storage> } {
   const fail: (reason: string) => never = (reason) => {
     throw new CheckpointError(`${file}: ${reason}`);
   };
   const storages = new Map<string, Storage>();
+  const views = new Map<string, Storage>();
   const isInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
   const isInts = (v: unknown): v is number[] => Array.isArray(v) && v.every(isInt);
-  return {
+  const hooks: UnpickleHooks = {
     findGlobal(module, name) {
-      if (module === 'torch' && name in STORAGE_DTYPES) return new StorageClass(name, STORAGE_DTYPES[name]!);
+      if (module === 'torch' && Object.hasOwn(STORAGE_DTYPES, name)) return new StorageClass(name, ...STORAGE_DTYPES[name]!);
       if (CALLABLES.has(`${module}.${name}`)) return new Callable(`${module}.${name}`);
       return fail(`pickle references forbidden global "${module}.${name}"; only tensor state dicts can be loaded`);
     },
@@ -153,7 +191,8 @@ function stateDictHooks(file: string): UnpickleHooks {
       if (!(callable instanceof Callable)) return fail('pickle calls a value that is not an allowed function');
       switch (callable.qualname) {
         case 'collections.OrderedDict':
-          return args.length === 0 ? new Map() : fail('OrderedDict called with arguments');
+          // Python 3 pickles OrderedDict() then SETITEMS; Python 2 passes the items: OrderedDict([[k, v], ...]).
+          return args.length === 0 ? new Map() : orderedDictOf(args, fail);
         case 'torch._utils._rebuild_parameter':
           return args[0] instanceof TensorView ? args[0] : fail('_rebuild_parameter of a non-tensor');
         default: {
@@ -173,18 +212,39 @@ function stateDictHooks(file: string): UnpickleHooks {
       return obj instanceof Map ? obj : fail('pickle sets state on an object other than an OrderedDict');
     },
     persistentLoad(pid) {
-      if (!Array.isArray(pid) || pid.length !== 5 || pid[0] !== 'storage') return fail('unsupported persistent id in pickle');
-      const [, cls, key, , count] = pid as unknown[];
+      const length = format === 'zip' ? 5 : 6;
+      if (!Array.isArray(pid) || pid.length !== length || pid[0] !== 'storage') return fail('unsupported persistent id in pickle');
+      const [, cls, key, , count, viewMetadata] = pid as unknown[];
       if (!(cls instanceof StorageClass) || typeof key !== 'string' || !isInt(count)) {
         return fail('malformed storage reference in pickle');
       }
-      const known = storages.get(key);
-      if (known) return known.cls === cls || known.cls.name === cls.name ? known : fail(`storage "${key}" is used with two dtypes`);
-      const storage = new Storage(key, cls, count);
-      storages.set(key, storage);
-      return storage;
+      let storage = storages.get(key);
+      if (!storage) storages.set(key, (storage = new Storage(key, cls, count)));
+      else if (storage.cls.name !== cls.name) return fail(`storage "${key}" is used with two dtypes`);
+      if (viewMetadata === null || viewMetadata === undefined) return storage;
+      // Legacy storage views (torch < 0.4): a slice of the root storage, in its elements.
+      const [viewKey, base, size] = Array.isArray(viewMetadata) ? viewMetadata as unknown[] : [];
+      if (typeof viewKey !== 'string' || !isInt(base) || !isInt(size) || base + size > storage.numel) {
+        return fail(`malformed view of storage "${key}" (${storage.numel} elements) in pickle`);
+      }
+      let view = views.get(viewKey);
+      if (!view) views.set(viewKey, (view = new Storage(viewKey, cls, size, storage, base)));
+      return view;
     },
   };
+  return { hooks, storages };
+}
+
+/** Python 2's OrderedDict reduce arguments, ([[key, value], ...],), as a Map. */
+function orderedDictOf(args: readonly unknown[], fail: (reason: string) => never): Map<unknown, unknown> {
+  const [items] = args;
+  if (args.length !== 1 || !Array.isArray(items)) return fail('OrderedDict called with arguments other than a list of items');
+  const map = new Map<unknown, unknown>();
+  for (const item of items as unknown[]) {
+    if (!Array.isArray(item) || item.length !== 2 || typeof item[0] !== 'string') return fail('OrderedDict item is not a [string, value] pair');
+    map.set(item[0], item[1]);
+  }
+  return map;
 }
 
 /**
@@ -194,25 +254,28 @@ function stateDictHooks(file: string): UnpickleHooks {
 const MAX_EXPANDED_ELEMENTS = 1 << 24;
 
 /**
- * The tensor's values as a row-major array: the storage itself when the view covers it exactly
+ * The tensor's values as a row-major array: the root storage itself when the view covers it exactly
  * (so tensors sharing a storage in the file share memory here, as in PyTorch), a copy of the
  * contiguous range, or a strided gather for non-contiguous views.
  */
 function materialize(name: string, view: TensorView, storage: Float32Array, fail: (r: string) => never): Float32Array {
-  const { offset, size, stride } = view;
+  const { size, stride } = view;
+  const { base, numel: limit } = view.storage;
   const n = numel(size);
-  if (n > storage.length && n > MAX_EXPANDED_ELEMENTS) {
-    fail(`tensor "${name}" (shape [${size.join(', ')}], stride [${stride.join(', ')}]) repeats its ${storage.length}-element storage ` +
+  if (n > limit && n > MAX_EXPANDED_ELEMENTS) {
+    fail(`tensor "${name}" (shape [${size.join(', ')}], stride [${stride.join(', ')}]) repeats its ${limit}-element storage ` +
       `into ${n} elements; a state dict does not hold such views (corrupted pickle?)`);
   }
   if (n > 0) {
-    let last = offset;
+    let last = view.offset;
     for (let d = 0; d < size.length; d++) last += (size[d]! - 1) * stride[d]!;
-    if (last >= storage.length) {
-      fail(`tensor "${name}" (offset ${offset}, shape [${size.join(', ')}], stride [${stride.join(', ')}]) ` +
-        `reads element ${last} but storage "${view.storage.key}" has ${storage.length}`);
+    if (last >= limit) {
+      fail(`tensor "${name}" (offset ${view.offset}, shape [${size.join(', ')}], stride [${stride.join(', ')}]) ` +
+        `reads element ${last} but storage "${view.storage.key}" has ${limit}`);
     }
   }
+  // A legacy storage view starts `base` elements into its root storage.
+  const offset = base + view.offset;
   let contiguous = true;
   for (let d = size.length - 1, expected = 1; d >= 0; expected *= size[d]!, d--) {
     if (size[d]! !== 1 && stride[d] !== expected) contiguous = false;

@@ -42,10 +42,11 @@ describe('readWeights dispatches on content, not on the file name', () => {
     }
   });
 
-  it('legacy torch files get the legacy message, unknown bytes the safetensors reasons', () => {
+  it('legacy torch files go to the pytorch reader (one cut after its magic number is truncated), unknown bytes get the safetensors reasons', () => {
     const legacy = join(dir, 'legacy.bin');
     writeFileSync(legacy, new Uint8Array([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e]));
-    expectCheckpointError(() => readWeights(legacy), 'legacy.bin', 'legacy (pre-1.6) torch.save format');
+    expect(detectFormat(legacy)).toBe('pytorch');
+    expectCheckpointError(() => readWeights(legacy), 'legacy.bin', 'legacy torch.save file ends before its protocol version pickle (truncated?)');
     const junk = join(dir, 'junk.bin');
     writeFileSync(junk, utf8('not weights at all'));
     expectCheckpointError(() => readWeights(junk), 'junk.bin', 'header length');
