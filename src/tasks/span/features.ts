@@ -34,6 +34,11 @@ export interface SpanFeature {
   /** Label: first and last token of the answer in this window, or 0 and 0 ([CLS]) when it is not inside. */
   start: number;
   end: number;
+  /**
+   * False when the question has no answer that maps to tokens (all dropped by the reader, or only
+   * whitespace): its [CLS] labels mean "unknown", not "elsewhere", so training must skip the window.
+   */
+  labelled: boolean;
 }
 
 export type FeatureOptions = Pick<SpanOptions, 'doc_stride' | 'max_query_length'> & { max_seq_length: number };
@@ -74,7 +79,10 @@ export function tokenSpan(offsets: [number, number][], charStart: number, charEn
   return first < 0 ? null : [first, last];
 }
 
-/** Every window of every example; an example whose answer maps to no token gets [CLS] labels and is counted. */
+/**
+ * Every window of every example. `unmapped` counts located answers that cover no token; their
+ * windows, and those of questions without a located answer, have `labelled` false.
+ */
 export function spanFeatures(
   examples: SpanExample[],
   tokenizer: BertTokenizer,
@@ -110,6 +118,7 @@ export function spanFeatures(
         maxContext: [],
         start: 0,
         end: 0,
+        labelled: span !== null,
       };
       const push = (token: string, id: number, type: number, offset: [number, number] | null, maxContext: boolean) => {
         f.tokens.push(token);

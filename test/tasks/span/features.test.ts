@@ -61,11 +61,16 @@ describe('spanFeatures', () => {
     expect([...owners.entries()].sort((a, b) => a[0] - b[0])).toEqual([[0, [0]], [1, [0]], [2, [0]], [3, [1]], [4, [1]], [5, [2]], [6, [2]]]);
   });
 
-  it('counts an answer that maps to no token (only whitespace) and labels it [CLS]', () => {
+  it('counts an answer that maps to no token (only whitespace) and marks its windows unlabelled', () => {
     const ex: SpanExample = { id: 'Q', question: '?', context: '北 京', answers: [{ text: ' ', start: 1 }], gold: [' '] };
     const { features, unmapped } = spanFeatures([ex], tokenizer, { max_seq_length: 10, doc_stride: 2, max_query_length: 2 });
     expect(unmapped).toBe(1);
-    expect([features[0].start, features[0].end]).toEqual([0, 0]);
+    expect(features[0]).toMatchObject({ start: 0, end: 0, labelled: false });
+  });
+
+  it('marks the windows of a question without a located answer unlabelled, not as answer-elsewhere', () => {
+    const { features } = spanFeatures([example('北京', null), example('北京', '京')], tokenizer, { max_seq_length: 10, doc_stride: 2, max_query_length: 2 });
+    expect(features.map((f) => [f.example, f.labelled, f.start])).toEqual([[0, false, 0], [1, true, 5]]);
   });
 
   it('refuses a max_seq_length that leaves no room for the context, naming both settings', () => {
