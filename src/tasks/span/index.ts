@@ -1,0 +1,20 @@
+/**
+ * Span extraction (CMRC 2018, SQuAD v1.1, DRCD): the parts a task module wires together: reader,
+ * windowed features, n-best decoding, the CMRC 2018 metric and the official prediction file.
+ */
+export { spanOptionsSchema, type SpanOptions } from './options.js';
+export {
+  describeSummary,
+  nearestOccurrence,
+  parseSquad,
+  readSquad,
+  squadFileSchema,
+  type AnswerRepair,
+  type SpanAnswer,
+  type SpanExample,
+  type SquadSummary,
+} from './squad.js';
+export { spanFeatures, tokenSpan, windowRanges, type FeatureOptions, type SpanFeature } from './features.js';
+export { decodeSpans, topIndices, type DecodeOptions, type SpanCandidate, type SpanLogits, type SpanPrediction } from './decode.js';
+export { CMRC_PUNCTUATION, emScore, f1Score, longestCommonRun, removePunctuation, scoreSpans, segments, words, type SpanScores } from './cmrc-metric.js';
+export { predictionJson, predictionObject, writePredictionJson } from './predictions.js';
