@@ -68,6 +68,15 @@ export function joinTokens(tokens: readonly string[]): { text: string; spans: [n
   return { text: tokens.join(sep), spans };
 }
 
+/** A text to label, one token per code point, each with its [start, end) in the text. */
+export function charTokens(text: string): Pick<Sentence, 'tokens' | 'text' | 'spans'> {
+  const tokens = [...text];
+  const spans: [number, number][] = [];
+  let at = 0;
+  for (const c of tokens) spans.push([at, (at += c.length)]);
+  return { tokens, text, spans };
+}
+
 /** `at(i)` names token i's place in messages (its own line in conll, the token's index elsewhere). */
 function sentence(tokens: string[], tags: string[], source: string, opts: ReadOptions, at = (i: number) => `${source}: token ${i + 1}`): Sentence {
   if (tokens.length !== tags.length) {
@@ -127,12 +136,8 @@ export function jsonlSentences(file: string, text: string, opts: ReadOptions = {
       throw new DataError(`${source}: "label" is ${show(label, 60)}; expected a list of tag strings`);
     }
     if (typeof t === 'string') {
-      const tokens = [...t];
-      const s = sentence(tokens, label, source, opts);
-      const spans: [number, number][] = [];
-      let at = 0;
-      for (const c of tokens) spans.push([at, (at += c.length)]);
-      return { ...s, text: t, spans };
+      const chars = charTokens(t);
+      return { ...sentence(chars.tokens, label, source, opts), text: t, spans: chars.spans };
     }
     if (!Array.isArray(t) || !t.every((x) => typeof x === 'string')) {
       throw new DataError(`${source}: "text" is ${show(t, 60)}; expected a string or a list of token strings`);
