@@ -27,3 +27,4 @@ export {
 } from './features.js';
 export { scoreEntities, type NerScores, type Prf } from './metrics.js';
 export { decodeEntities, predictionLines, type Entity } from './decode.js';
+export { readTaskFile, taskLabels, tokenClassificationTaskSchema, type TokenClassificationTask } from './task.js';
