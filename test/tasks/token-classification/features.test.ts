@@ -100,19 +100,36 @@ describe('token-classification features', () => {
 });
 
 describeData('features of the real NER files', () => {
-  it('gives every token of pd_ner dev exactly one labelled position at max_seq_length 128', () => {
-    const zh = BertTokenizer.fromVocabFile(join(DATA, 'vocab', 'zh_vocab_21128.txt'));
-    const sentences = readSentences(join(DATA, 'pd_ner/conll_format/example.dev'), 'conll');
+  const zh = () => BertTokenizer.fromVocabFile(join(DATA, 'vocab', 'zh_vocab_21128.txt'));
+  const windowsOf = (file: string, format: 'conll' | 'jsonl') => {
+    const tok = zh();
+    const sentences = readSentences(join(DATA, file), format);
     let windows = 0;
     let long = 0;
+    let dropped = 0;
     for (const s of sentences) {
       const ids = s.tags.map((_, i) => i);
-      const ws = encodeTokens(zh, s.tokens, ids, { maxSeqLength: 128, stride: 64 });
+      const ws = encodeTokens(tok, s.tokens, ids, { maxSeqLength: 128, stride: 64 });
+      for (const w of ws) {
+        w.firstPiece.forEach((p, k) => {
+          if (tok.tokenize(s.tokens[w.start + k]).length > 0) return;
+          expect(w.inputIds[p]).toBe(tok.unkId);
+          if (w === ws.find((x) => x.start <= w.start + k && w.start + k < x.end)) dropped++;
+        });
+      }
       windows += ws.length;
       if (ws.length > 1) long++;
       expect(mergeWindows(ws, ws.map((w) => w.labelIds), s.tokens.length)).toEqual(ids);
     }
-    // 41 of the 2,318 sentences are longer than 126 pieces: 2,390 windows in all.
-    expect({ sentences: sentences.length, long, windows }).toEqual({ sentences: 2318, long: 41, windows: 2390 });
+    return { sentences: sentences.length, long, windows, dropped };
+  };
+
+  it('gives every token of pd_ner dev exactly one labelled position at max_seq_length 128', () => {
+    // 41 sentences are longer than 126 pieces; the 1,061 curly quotes, dashes and rare characters are [UNK].
+    expect(windowsOf('pd_ner/conll_format/example.dev', 'conll')).toEqual({ sentences: 2318, long: 41, windows: 2390, dropped: 0 });
+  });
+
+  it('gives each of the 46 U+FFFD characters of ner_weibo dev, which the tokenizer drops, its own position', () => {
+    expect(windowsOf('ner_weibo/dev.json', 'jsonl')).toEqual({ sentences: 270, long: 23, windows: 293, dropped: 46 });
   });
 });
