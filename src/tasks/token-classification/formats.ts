@@ -97,6 +97,9 @@ function lines(text: string): string[] {
   return text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
 }
 
+/** Blank by ASCII spaces and tabs only: a line holding U+3000 is a token, not a sentence break. */
+const isBlank = (line: string) => /^[ \t]*$/.test(line);
+
 /** conll: blank lines separate sentences; each line `token [columns…] tag`. */
 export function conllSentences(file: string, text: string, opts: ReadOptions = {}): Sentence[] {
   const out: Sentence[] = [];
@@ -112,7 +115,7 @@ export function conllSentences(file: string, text: string, opts: ReadOptions = {
     lineOf = [];
   };
   lines(text).forEach((line, i) => {
-    if (line.trim() === '') return flush();
+    if (isBlank(line)) return flush();
     const cols = line.replace(/[ \t]+$/, '').split(/[ \t]+/);
     if (cols[0] === '-DOCSTART-') return flush();
     const at = column < 0 ? cols.length + column : column;
@@ -158,7 +161,7 @@ export function ernieSentences(file: string, text: string, opts: ReadOptions = {
   const out: Sentence[] = [];
   all.slice(1).forEach((line, i) => {
     const where = `${file}:${i + 2}`;
-    if (line.trim() === '') return;
+    if (isBlank(line)) return;
     const cells = line.split('\t');
     if (cells.length !== header!.length) {
       throw new DataError(`${where}: ${cells.length} tab-separated fields; expected ${header!.length} as in the header`);
@@ -173,7 +176,7 @@ export function bmesSentences(file: string, text: string, opts: ReadOptions = {}
   const out: Sentence[] = [];
   lines(text).forEach((line, i) => {
     const where = `${file}:${i + 1}`;
-    if (line.trim() === '') return;
+    if (isBlank(line)) return;
     const cells = line.split('\t');
     if (cells.length !== 2) {
       throw new DataError(`${where}: ${cells.length} tab-separated fields; expected tokens and tags separated by one tab`);

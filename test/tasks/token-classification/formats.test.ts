@@ -30,6 +30,10 @@ describe('conll reader', () => {
     expect(read('c.conll', '\u3000 O\n中 O\n', 'conll')[0].tokens).toEqual(['\u3000', '中']);
   });
 
+  it('refuses a line holding only U+3000 instead of reading it as a sentence break', () => {
+    expect(() => read('h.conll', '张 O\n\u3000\n三 O\n', 'conll')).toThrow(/h\.conll:2: saw "\u3000"; expected a token and a tag/);
+  });
+
   it('refuses a line with a token but no tag, naming file:line', () => {
     expect(() => read('d.conll', '张 B-PER\n三\n', 'conll')).toThrow(DataError);
     expect(() => read('d.conll', '张 B-PER\n三\n', 'conll')).toThrow(/d\.conll:2: saw "三"; expected a token and a tag/);
