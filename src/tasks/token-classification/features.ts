@@ -41,6 +41,11 @@ export interface TokenWindow extends TokenRange {
   attentionMask: number[]; // [T]
   /** The token's label id on its first piece, IGNORE_INDEX elsewhere. */
   labelIds: number[]; // [T]
+  /**
+   * 1 on each token's first piece, 0 elsewhere, labels or not: the positions the distillation
+   * target and predictions read (unlabelled windows have no label ids to tell them apart).
+   */
+  tokenMask: number[]; // [T]
   /** `firstPiece[k]`: the position of the first piece of token `start + k`. */
   firstPiece: number[];
 }
@@ -117,6 +122,8 @@ export function tokenWindows(
     labels.push(IGNORE_INDEX);
     const length = inputIds.length;
     const pad = opts.maxSeqLength - length;
+    const tokenMask = new Array<number>(opts.maxSeqLength).fill(0);
+    for (const p of firstPiece) tokenMask[p] = 1;
     return {
       start,
       end,
@@ -124,6 +131,7 @@ export function tokenWindows(
       tokenTypeIds: new Array<number>(opts.maxSeqLength).fill(0),
       attentionMask: [...new Array<number>(length).fill(1), ...new Array<number>(pad).fill(0)],
       labelIds: [...labels, ...new Array<number>(pad).fill(IGNORE_INDEX)],
+      tokenMask,
       firstPiece,
     };
   });

@@ -16,6 +16,13 @@ describe('token-classification features', () => {
     expect(w.labelIds).toEqual([IGNORE_INDEX, 10, 11, IGNORE_INDEX, 12, IGNORE_INDEX, IGNORE_INDEX, IGNORE_INDEX]);
     expect(w.attentionMask).toEqual([1, 1, 1, 1, 1, 1, 0, 0]);
     expect(w.firstPiece).toEqual([1, 2, 4]);
+    expect(w.tokenMask).toEqual([0, 1, 1, 0, 1, 0, 0, 0]);
+  });
+
+  it('marks the first pieces for distillation in a window without labels, whose label ids are all ignored', () => {
+    const [w] = encodeTokens(tok, ['张', 'playing'], undefined, { maxSeqLength: 6, stride: 1 });
+    expect(w.labelIds).toEqual(new Array(6).fill(IGNORE_INDEX));
+    expect(w.tokenMask).toEqual([0, 1, 1, 0, 0, 0]);
   });
 
   it('gives a whitespace or control character the tokenizer drops one [UNK] position, so it gets a prediction', () => {
