@@ -24,6 +24,8 @@ export interface Batch {
   attentionMask: Tensor; // [B, T] int32
   /** Hard labels in the kind's layout (token classification [B, T] with IGNORE_INDEX; span [B, 2]; classification [B]). */
   labels?: Tensor;
+  /** [B, T] float 1/0: the positions the prediction-layer target reads, labels or not (token classification: first pieces). */
+  scoreMask?: Tensor;
 }
 
 /** What a module needs to make features: the resolved config and the tokenizer of the model. */

@@ -28,3 +28,4 @@ export {
 export { scoreEntities, type NerScores, type Prf } from './metrics.js';
 export { decodeEntities, predictionLines, type Entity } from './decode.js';
 export { readTaskFile, taskLabels, tokenClassificationTaskSchema, type TokenClassificationTask } from './task.js';
+export { tokenClassification } from './module.js';
