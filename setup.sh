@@ -22,4 +22,7 @@ if command -v apt-get >/dev/null 2>&1; then
 else
   echo "setup: no apt-get; install a C++ compiler and OpenBLAS yourself for the fast native backend"
 fi
-npm ci --no-audit --no-fund
+# onnxruntime-node (under the @huggingface/transformers devDependency) would otherwise fetch CUDA
+# binaries from outside the npm registry in its postinstall; the CPU runtime ships in the package.
+# (npm warns that an .npmrc key for it will stop working, so the environment variable it is.)
+ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
