@@ -132,3 +132,18 @@ export const CLI_NAMES: SettingNames = {
   setHeader: 'give --header',
   labels: '--labels',
 };
+
+/** The parsed data options as the library's reader options (what `evaluateModelDir` / `predictModelDir` take). */
+export function readerOptions(a: DataArgs) {
+  return {
+    format: a.format,
+    header: a.header,
+    textA: column(a['text-a']),
+    textB: column(a['text-b']),
+    label: column(a.label),
+    labels: labelList(a.labels),
+    skipLabels: a['skip-labels'],
+    labelAliases: labelAliases(a['label-alias']),
+    names: CLI_NAMES,
+  };
+}

@@ -6,6 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, expect } from 'vitest';
 import { CheckpointError } from '../../src/errors.js';
 import type { RawTensor, TensorMap } from '../../src/checkpoint/tensor-map.js';
+import { concat, utf8 } from '../helpers/bytes.js';
+
+export { concat, utf8 };
 
 /** A fresh temporary directory, removed after the test file. */
 export function tempDir(): string {
@@ -75,18 +78,6 @@ export function expectCheckpointError(fn: () => unknown, ...fragments: (string |
     if (typeof f === 'string') expect(message).toContain(f);
     else expect(message).toMatch(f);
   }
-}
-
-export const utf8 = (s: string) => new TextEncoder().encode(s);
-
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /**

@@ -6,6 +6,9 @@
  */
 import fc from 'fast-check';
 import { TinybertError } from '../../src/errors.js';
+import { concat, utf8 } from '../helpers/bytes.js';
+
+export { concat, utf8 };
 
 /** One seed for every fuzz test; change it locally to explore, keep it fixed in CI. */
 export const SEED = 20261202;
@@ -99,16 +102,6 @@ function brief(input: unknown): string {
   }
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** A byte position, biased towards the first and last 64 bytes, where headers and zip directories live. */
 function position(length: number): fc.Arbitrary<number> {
   const last = Math.max(0, length - 1);
@@ -184,4 +177,3 @@ export function jsonEdited<T>(valid: T, keys: fc.Arbitrary<string> = fc.string({
   });
 }
 
-export const utf8 = (s: string) => new TextEncoder().encode(s);

@@ -3,6 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { expect } from 'vitest';
+import { RecipeError } from '../../src/errors.js';
+import { parseRecipe, type Recipe } from '../../src/recipe/index.js';
 
 export const BASE_YAML = `name: demo
 seed: 7
@@ -66,3 +69,25 @@ export function writeRecipe(text: string, name = 'recipe.yaml'): string {
   writeFileSync(path, text);
   return path;
 }
+
+/** A recipe as plain data, before validation. */
+export type Raw = Record<string, any>;
+
+/** The base recipe with `mutate` applied, validated and resolved against /base. */
+export function parseBase(mutate: (r: Raw) => void = () => {}): Recipe {
+  const raw = baseObject();
+  mutate(raw);
+  return parseRecipe(raw, { file: 'r.yaml' }, '/base');
+}
+
+/** The RecipeError message for a mutated base recipe. */
+export function baseFailure(mutate: (r: Raw) => void): string {
+  try {
+    parseBase(mutate);
+  } catch (e) {
+    expect(e).toBeInstanceOf(RecipeError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a RecipeError');
+}
+

@@ -1,26 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RecipeError } from '../../src/errors.js';
-import { parseRecipe, type Recipe } from '../../src/recipe/index.js';
-import { baseObject } from './fixtures.js';
-
-type Raw = Record<string, any>;
-
-function parse(mutate: (r: Raw) => void = () => {}): Recipe {
-  const raw = baseObject();
-  mutate(raw);
-  return parseRecipe(raw, { file: 'r.yaml' }, '/base');
-}
-
-/** The RecipeError message for a mutated base recipe. */
-function failure(mutate: (r: Raw) => void): string {
-  try {
-    parse(mutate);
-  } catch (e) {
-    expect(e).toBeInstanceOf(RecipeError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a RecipeError');
-}
+import { baseFailure as failure, parseBase as parse, type Raw } from './fixtures.js';
 
 describe('recipe schema: accepts', () => {
   it('the base recipe, filling every default', () => {

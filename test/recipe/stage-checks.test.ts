@@ -1,25 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RecipeError } from '../../src/errors.js';
-import { parseRecipe, type Recipe } from '../../src/recipe/index.js';
-import { baseObject } from './fixtures.js';
-
-type Raw = Record<string, any>;
-
-function parse(mutate: (r: Raw) => void = () => {}): Recipe {
-  const raw = baseObject();
-  mutate(raw);
-  return parseRecipe(raw, { file: 'r.yaml' }, '/base');
-}
-
-function failure(mutate: (r: Raw) => void): string {
-  try {
-    parse(mutate);
-  } catch (e) {
-    expect(e).toBeInstanceOf(RecipeError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a RecipeError');
-}
+import { baseFailure as failure, parseBase as parse } from './fixtures.js';
 
 describe('stage checks (issue 9)', () => {
   it('rejects losses: {} (it used to crash inside tfjs after earlier stages ran)', () => {

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { initBackend } from '../../backend/select.js';
 import { evaluateModelDir, type EvaluationResult } from '../../pipeline/evaluate.js';
-import { CLI_NAMES, column, labelAliases, labelList, numberOption, withDataOptions, type DataArgs } from '../options.js';
+import { numberOption, readerOptions, withDataOptions, type DataArgs } from '../options.js';
 
 interface Args extends DataArgs {
   dir: string;
@@ -40,15 +40,7 @@ const command: CommandModule<object, Args> = {
     await initBackend(a.backend, { quiet: true });
     const r = await evaluateModelDir(a.dir, {
       data: a.data,
-      format: a.format,
-      header: a.header,
-      textA: column(a['text-a']),
-      textB: column(a['text-b']),
-      label: column(a.label),
-      labels: labelList(a.labels),
-      skipLabels: a['skip-labels'],
-      labelAliases: labelAliases(a['label-alias']),
-      names: CLI_NAMES,
+      ...readerOptions(a),
       maxSeqLength: a['max-seq-length'],
       batchSize: a['batch-size'],
     });

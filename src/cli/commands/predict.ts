@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { initBackend } from '../../backend/select.js';
 import { predictModelDir } from '../../pipeline/evaluate.js';
 import { writeTextAtomic } from '../../util/fs.js';
-import { CLI_NAMES, column, labelList, numberOption, withDataOptions, type DataArgs } from '../options.js';
+import { numberOption, readerOptions, withDataOptions, type DataArgs } from '../options.js';
 
 interface Args extends DataArgs {
   dir: string;
@@ -34,12 +34,7 @@ const command: CommandModule<object, Args> = {
     await initBackend(a.backend, { quiet: true });
     const preds = await predictModelDir(a.dir, {
       input: a.input,
-      format: a.format,
-      header: a.header,
-      textA: column(a['text-a']),
-      textB: column(a['text-b']),
-      labels: labelList(a.labels),
-      names: CLI_NAMES,
+      ...readerOptions(a),
       maxSeqLength: a['max-seq-length'],
       batchSize: a['batch-size'],
     });
