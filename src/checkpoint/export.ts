@@ -15,7 +15,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { CheckpointError, UsageError } from '../errors.js';
 import { architectureName, type ModelConfig } from '../model/config.js';
-import { CONFIG_FILES, VOCAB_FILES, WEIGHT_FILES, checkReplaceable, findFile, isWithin, loadModelDir, removeOutTemps, saveModelDir, type WeightFormat } from './model-dir.js';
+import { CONFIG_FILES, VOCAB_FILES, WEIGHT_FILES, checkReplaceable, findFile, loadModelDir, removeOutTemps, saveModelDir, type WeightFormat } from './model-dir.js';
+import { isWithin } from '../util/fs.js';
 import { validate } from '../util/validate.js';
 
 export const RUN_FILE = 'run.json';

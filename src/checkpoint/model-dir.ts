@@ -6,7 +6,7 @@
  * that Hugging Face and tinybert both load.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { tf } from '../backend/tf.js';
 import { CheckpointError, DataError, UsageError } from '../errors.js';
 import { BertModel, newScope } from '../model/bert.js';
@@ -20,7 +20,7 @@ import { writePytorchBin } from './pytorch.js';
 import { writeSafetensors } from './safetensors.js';
 import type { RawTensor, TensorMap } from './tensor-map.js';
 import { writeTfjsWeights } from './tfjs-weights.js';
-import { removeDeadTemps, tempDirName } from '../util/fs.js';
+import { isWithin, removeDeadTemps, tempDirName } from '../util/fs.js';
 import { specialTokensMap, tokenizerJson } from '../tokenizer/tokenizer-json.js';
 import { isTokenizerJson, Vocab } from '../tokenizer/vocab.js';
 
@@ -250,12 +250,6 @@ function writeTokenizerFiles(dir: string, vocabFile: string, doLowerCase: boolea
   write('tokenizer.json', tokenizerJson(tokens, { doLowerCase: lower, maxInputCharsPerWord: json?.settings.maxInputCharsPerWord }));
   write('special_tokens_map.json', specialTokensMap(tokens));
   write('tokenizer_config.json', { tokenizer_class: 'BertTokenizer', do_lower_case: lower, model_max_length: maxPositions });
-}
-
-/** True when `inner` is `outer` or lies inside it (paths resolved against the working folder). */
-export function isWithin(inner: string, outer: string): boolean {
-  const rel = relative(resolve(outer), resolve(inner));
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 /**

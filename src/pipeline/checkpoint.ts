@@ -8,7 +8,7 @@
  *                         optimizer.safetensors, trainer.json, recipe.yaml
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { replaceDir, saveModelDir } from '../checkpoint/model-dir.js';
 import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors.js';
@@ -16,6 +16,7 @@ import type { TensorMap } from '../checkpoint/tensor-map.js';
 import { CheckpointError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
 import type { Optimizer, OptimizerState } from '../train/optimizer.js';
+import { tempDirName } from '../util/fs.js';
 import { validate } from '../util/validate.js';
 
 export const trainerStateSchema = z.strictObject({
@@ -57,7 +58,7 @@ export interface CheckpointContents {
 
 /** Writes a checkpoint (or a stage output when no optimizer/trainer is given) atomically. */
 export async function writeCheckpoint(dir: string, c: CheckpointContents): Promise<void> {
-  const tmp = join(dirname(dir), `.${basename(dir)}.ckpt-${process.pid}-${Date.now()}`);
+  const tmp = tempDirName(dir, 'ckpt');
   try {
     await saveModelDir(c.model, tmp, { vocab: c.vocab, extras: c.extras });
     if (c.optimizer) {

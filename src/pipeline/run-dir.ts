@@ -18,11 +18,10 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { CheckpointError, RecipeError, show } from '../errors.js';
-import { isWithin } from '../checkpoint/model-dir.js';
 import { recipeToYaml } from '../recipe/load.js';
 import { RUN_FILES, RUN_LOCK, RUN_MARKER } from '../recipe/run-files.js';
 import type { Recipe } from '../recipe/schema.js';
-import { pidAlive, removeDeadTemps, tempOwner, writeTextAtomic } from '../util/fs.js';
+import { isWithin, pidAlive, removeDeadTemps, tempOwner, writeTextAtomic } from '../util/fs.js';
 import { validate } from '../util/validate.js';
 import type { Scores } from './score.js';
 

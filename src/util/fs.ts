@@ -12,7 +12,7 @@
  *   .<name>.old-<pid>-<time>       a replaced folder about to be deleted
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
 let tempCounter = 0;
 
@@ -43,6 +43,12 @@ export function writeChunksAtomic(path: string, chunks: Iterable<Uint8Array>): v
 export function writeTextAtomic(path: string, text: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
   writeChunksAtomic(path, [typeof text === 'string' ? Buffer.from(text, 'utf8') : text]);
+}
+
+/** True when `inner` is `outer` or lies inside it (paths resolved against the working folder). */
+export function isWithin(inner: string, outer: string): boolean {
+  const rel = relative(resolve(outer), resolve(inner));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 /** Name of a folder assembled beside `dir` before it is renamed into place (see the header). */
