@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { CheckpointError, UsageError } from '../errors.js';
 import { architectureName, type ModelConfig } from '../model/config.js';
 import { CONFIG_FILES, VOCAB_FILES, WEIGHT_FILES, checkReplaceable, findFile, loadModelDir, removeOutTemps, saveModelDir, type WeightFormat } from './model-dir.js';
+import { checkOnnxHead, writeOnnxDir } from './onnx/index.js';
 import { isWithin } from '../util/fs.js';
 import { validate } from '../util/validate.js';
 
@@ -28,11 +29,13 @@ export const runManifestSchema = z.looseObject({
 export type RunManifest = z.infer<typeof runManifestSchema>;
 
 export type ExportDtype = 'float32' | 'float16';
+/** A weight format of model-dir.ts, or `onnx`: the folder transformers.js loads (onnx/onnx-dir.ts). */
+export type ExportFormat = WeightFormat | 'onnx';
 
 export interface ExportOptions {
   /** Directory to write; replaced atomically if it is a model folder tinybert wrote, else refused. */
   out: string;
-  format?: WeightFormat;
+  format?: ExportFormat;
   dtype?: ExportDtype;
   /** vocab.txt to ship when the source directory has none. */
   vocab?: string;
@@ -48,7 +51,7 @@ export interface ExportSource {
 
 export interface ExportResult extends ExportSource {
   out: string;
-  format: WeightFormat;
+  format: ExportFormat;
   dtype: ExportDtype;
   params: number;
   /** Training-only tensors of the source that were left out. */
@@ -121,8 +124,9 @@ export function doLowerCase(dir: string): boolean | undefined {
 }
 
 /** Hugging Face's classes have no ReLU before the classifier; tinybert (Node, browser) reads classifier_relu. */
-function exportWarnings(c: ModelConfig, format: WeightFormat): string[] {
-  if (!c.classifierRelu || c.head !== 'classification' || format === 'tfjs') return [];
+function exportWarnings(c: ModelConfig, format: ExportFormat): string[] {
+  // tfjs is read by tinybert's browser loader; the ONNX graph computes the ReLU itself.
+  if (!c.classifierRelu || c.head !== 'classification' || format === 'tfjs' || format === 'onnx') return [];
   return [`this model computes classifier(relu(pooled)) (classifier_relu: true in config.json, as TinyBERT's reference); ` +
     `Hugging Face's ${architectureName(c)} has no ReLU there, so its logits for this export differ from tinybert's`];
 }
@@ -133,6 +137,9 @@ export async function exportModel(source: string, opts: ExportOptions): Promise<
   const dtype = opts.dtype ?? 'float32';
   if (dtype === 'float16' && format === 'pytorch') {
     throw new UsageError('--dtype float16 is supported for safetensors and tfjs exports; pytorch exports are float32');
+  }
+  if (dtype === 'float16' && format === 'onnx') {
+    throw new UsageError('--dtype float16 is not offered for onnx exports: they hold onnx/model.onnx (float32) and onnx/model_quantized.onnx (int8)');
   }
   const src = resolveExportSource(source);
   // Replacing --out must never remove what is being read: the model folder, or the run holding it.
@@ -148,7 +155,12 @@ export async function exportModel(source: string, opts: ExportOptions): Promise<
   if (!existsSync(vocab)) throw new CheckpointError(`${vocab}: vocab file not found`);
   const { model, extras } = loadModelDir(src.modelDir);
   try {
-    await saveModelDir(model, opts.out, { format, dtype, vocab, doLowerCase: doLowerCase(src.modelDir) });
+    if (format === 'onnx') {
+      checkOnnxHead(model.config, src.modelDir);
+      await writeOnnxDir(model, opts.out, { vocab, doLowerCase: doLowerCase(src.modelDir) });
+    } else {
+      await saveModelDir(model, opts.out, { format, dtype, vocab, doLowerCase: doLowerCase(src.modelDir) });
+    }
     return {
       ...src,
       out: opts.out,

@@ -240,7 +240,7 @@ export async function saveModelDir(model: BertModel, dir: string, opts: SaveOpti
  * tokenizer_config.json, from a vocab.txt (copied byte for byte) or a tokenizer.json (its casing
  * applies unless `doLowerCase` is given).
  */
-function writeTokenizerFiles(dir: string, vocabFile: string, doLowerCase: boolean | undefined, maxPositions: number): void {
+export function writeTokenizerFiles(dir: string, vocabFile: string, doLowerCase: boolean | undefined, maxPositions: number): void {
   const json = isTokenizerJson(vocabFile) ? Vocab.fromTokenizerJson(vocabFile) : undefined;
   const tokens = (json?.vocab ?? Vocab.fromFile(vocabFile)).tokens();
   const lower = doLowerCase ?? json?.settings.doLowerCase ?? true;

@@ -1,12 +1,11 @@
 import type { CommandModule } from 'yargs';
 import { initBackend } from '../../backend/select.js';
-import { exportModel, type ExportDtype } from '../../checkpoint/export.js';
-import type { WeightFormat } from '../../checkpoint/model-dir.js';
+import { exportModel, type ExportDtype, type ExportFormat } from '../../checkpoint/export.js';
 
 interface Args {
   source: string;
   out: string;
-  format: WeightFormat;
+  format: ExportFormat;
   dtype: ExportDtype;
   vocab?: string;
   backend?: string;
@@ -20,9 +19,10 @@ const command: CommandModule<object, Args> = {
       .positional('source', { type: 'string', demandOption: true, describe: 'Run directory (run.json) or model / checkpoint directory' })
       .option('out', { type: 'string', demandOption: true, describe: 'Folder to write: new, empty, or a model folder tinybert wrote (replaced atomically); anything else is refused' })
       .option('format', {
-        choices: ['safetensors', 'tfjs', 'pytorch'] as const,
+        choices: ['safetensors', 'tfjs', 'pytorch', 'onnx'] as const,
         default: 'safetensors' as const,
-        describe: 'safetensors (Hugging Face), tfjs (model.json + shards, for the browser) or pytorch (pytorch_model.bin)',
+        describe: 'safetensors (Hugging Face), tfjs (model.json + shards, for the browser), pytorch (pytorch_model.bin) or ' +
+          'onnx (onnx/model.onnx float32 + onnx/model_quantized.onnx int8, the folder transformers.js and onnxruntime load; task heads only)',
       })
       .option('dtype', { choices: ['float32', 'float16'] as const, default: 'float32' as const, describe: 'Storage dtype of the weights' })
       .option('vocab', { type: 'string', describe: 'vocab.txt to ship when the source has none' }),
