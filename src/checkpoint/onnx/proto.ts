@@ -31,6 +31,8 @@ export interface AttributeProto {
 export interface NodeProto {
   name: string;
   op_type: string;
+  /** Empty or absent: the standard `ai.onnx` domain. */
+  domain?: string;
   input: string[];
   output: string[];
   attribute: AttributeProto[];
