@@ -249,7 +249,9 @@ export function writeTokenizerFiles(dir: string, vocabFile: string, doLowerCase:
   const write = (name: string, value: unknown) => writeFileSync(join(dir, name), `${JSON.stringify(value, null, 2)}\n`);
   write('tokenizer.json', tokenizerJson(tokens, { doLowerCase: lower, maxInputCharsPerWord: json?.settings.maxInputCharsPerWord }));
   write('special_tokens_map.json', specialTokensMap(tokens));
-  write('tokenizer_config.json', { tokenizer_class: 'BertTokenizer', do_lower_case: lower, model_max_length: maxPositions });
+  // transformers.js takes the special tokens from tokenizer_config.json only (without sep_token its
+  // question-answering reads answers out of the question, and padding a batch fails).
+  write('tokenizer_config.json', { tokenizer_class: 'BertTokenizer', do_lower_case: lower, model_max_length: maxPositions, ...specialTokensMap(tokens) });
 }
 
 /**
