@@ -13,7 +13,7 @@
  * product runs in integer kernels (a DequantizeLinear-of-weights graph would only shrink the file).
  * uint8 rather than int8 weights: on x86 without VNNI, onnxruntime's u8·s8 kernel sums pairs in
  * int16 and can saturate; u8·u8 widens first. The task head (a few thousand weights that decide
- * the output directly) stays float32.
+ * the output directly) stays float32. The word-embedding table is stored as uint8 rows too.
  */
 import { relativePositionTable } from '../../model/attention.js';
 import type { ModelConfig } from '../../model/config.js';
@@ -30,22 +30,28 @@ export interface BertGraphOptions {
 /** The heads an exported graph has outputs for; the others are refused by the exporter. */
 export const ONNX_HEADS = ['classification', 'token-classification', 'span'] as const;
 
-/** Per-column symmetric quantisation of W [O, I] into Wᵀ [I, O] uint8 with zero point 128. */
-export function quantizeColumns(w: Float32Array, outDim: number, inDim: number): { q: Uint8Array; scale: Float32Array } {
-  const q = new Uint8Array(inDim * outDim);
-  const scale = new Float32Array(outDim);
-  for (let o = 0; o < outDim; o++) {
+/** Per-row symmetric quantisation of W [R, K] to uint8 with zero point 128: q = 128 + round(w / s), s = max|row| / 127. */
+export function quantizeRows(w: Float32Array, rows: number, cols: number): { q: Uint8Array; scale: Float32Array } {
+  const q = new Uint8Array(rows * cols);
+  const scale = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
     let max = 0;
-    for (let i = 0; i < inDim; i++) max = Math.max(max, Math.abs(w[o * inDim + i]));
+    for (let k = 0; k < cols; k++) max = Math.max(max, Math.abs(w[r * cols + k]));
     const s = max > 0 ? max / 127 : 1;
-    scale[o] = s;
-    for (let i = 0; i < inDim; i++) q[i * outDim + o] = 128 + Math.round(w[o * inDim + i] / s);
+    scale[r] = s;
+    for (let k = 0; k < cols; k++) q[r * cols + k] = 128 + Math.round(w[r * cols + k] / s);
   }
   return { q, scale };
 }
 
-function transpose(w: Float32Array, rows: number, cols: number): Float32Array {
-  const t = new Float32Array(rows * cols);
+/** Per-output-column quantisation of a Linear's W [O, I], stored as Wᵀ [I, O] (what MatMulInteger multiplies by). */
+export function quantizeColumns(w: Float32Array, outDim: number, inDim: number): { q: Uint8Array; scale: Float32Array } {
+  const { q, scale } = quantizeRows(w, outDim, inDim);
+  return { q: transpose(q, outDim, inDim), scale };
+}
+
+function transpose<A extends Float32Array | Uint8Array>(w: A, rows: number, cols: number): A {
+  const t = new (w.constructor as new (n: number) => A)(rows * cols);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = w[r * cols + c];
   return t;
 }
@@ -94,6 +100,22 @@ class BertGraph {
     const accF = this.g.node('Cast', [acc], { to: DataType.FLOAT }, `${prefix}.matmul_float`);
     const colScale = this.g.node('Mul', [xq[1], wScale], {}, `${prefix}.scale`); // [O]
     return this.g.node('Add', [this.g.node('Mul', [accF, colScale], {}, `${prefix}.dequant`), bias], {}, prefix);
+  }
+
+  /**
+   * The word-embedding lookup. Quantised, the table (most of a small student's file) is stored as
+   * uint8 rows with one scale each, and only the gathered rows are turned back into floats.
+   */
+  wordEmbeddings(ids: string): string {
+    const g = this.g;
+    const name = 'bert.embeddings.word_embeddings.weight';
+    if (!this.quantize) return g.node('Gather', [this.param(name), ids], { axis: 0 }, 'word_embeddings'); // [B, T, C]
+    const [V, C] = this.weight(name).shape as [number, number];
+    const { q, scale } = quantizeRows(this.weight(name).data, V, C);
+    const rows = g.node('Gather', [g.tensor(`${name}_quantized`, [V, C], q), ids], { axis: 0 }); // [B, T, C] uint8
+    const rowScale = g.node('Unsqueeze', [g.node('Gather', [g.tensor(`${name}_scale`, [V], scale), ids], { axis: 0 }), g.int64([-1])]); // [B, T, 1]
+    const centred = g.node('Sub', [g.node('Cast', [rows], { to: DataType.FLOAT }), g.float(128)]); // [B, T, C]
+    return g.node('Mul', [centred, rowScale], {}, 'word_embeddings'); // [B, T, C]
   }
 
   /** (x - mean) / sqrt(biased var + eps) · w + b over the last axis (LayerNormalization is opset 17). */
@@ -178,7 +200,7 @@ class BertGraph {
     const maskF = g.node('Cast', [mask], { to: DataType.FLOAT }); // [B, T]
     const maskAdd = g.node('Unsqueeze', [g.node('Mul', [g.node('Sub', [g.float(1), maskF]), g.float(-10000)]), g.int64([1, 2])], {}, 'mask_add'); // [B, 1, 1, T]
 
-    let h = g.node('Gather', [this.param('bert.embeddings.word_embeddings.weight'), ids], { axis: 0 }, 'word_embeddings'); // [B, T, C]
+    let h = this.wordEmbeddings(ids); // [B, T, C]
     if (!c.relativePositions) {
       const T = g.node('Gather', [g.node('Shape', [ids]), g.int64(1)], { axis: 0 }, 'seq_len'); // scalar
       const positions = g.node('Range', [g.int64(0), T, g.int64(1)], {}, 'positions'); // [T]
