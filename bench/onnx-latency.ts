@@ -11,6 +11,9 @@
  * Chinese vocabulary beside the data, else the demo's), --sentences N (batch-1 sentences, default 16),
  * --batches N (timed batches of 32, default 1), --max-seq 128, --threads 2, --backend native,
  * --models teacher,student, --json.
+ * --accuracy DIR [--dev FILE]: instead, the dev accuracy of a trained classification model directory
+ * (e.g. runs/demo/export) through tinybert, onnxruntime fp32 and int8 (--dev default recipes/demo/dev.tsv,
+ * label<TAB>text_a with a header; --max-seq applies), and how often int8 and fp32 disagree.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -29,6 +32,8 @@ const { values: flags } = parseArgs({
     backend: { type: 'string', default: 'native' },
     models: { type: 'string', default: 'teacher,student' },
     json: { type: 'boolean', default: false },
+    accuracy: { type: 'string' },
+    dev: { type: 'string' },
   },
   allowPositionals: false,
 });
@@ -43,6 +48,7 @@ const { initBackend } = await import('../src/backend/select.js');
 const { bertOnnxModel, encodeModel } = await import('../src/checkpoint/onnx/index.js');
 const { parseModelConfig } = await import('../src/model/config.js');
 const { createModel } = await import('../src/model/init.js');
+const { loadModelDir } = await import('../src/checkpoint/model-dir.js');
 const { BertTokenizer, Vocab } = await import('../src/tokenizer/index.js');
 type BertModel = import('../src/model/bert.js').BertModel;
 
@@ -78,7 +84,9 @@ interface Batch {
   mask: number[];
 }
 
-const tokenizer = BertTokenizer.fromVocabFile(VOCAB);
+const info = await initBackend(flags.backend, { quiet: true });
+const accuracyModel = flags.accuracy === undefined ? undefined : loadModelDir(flags.accuracy);
+const tokenizer = BertTokenizer.fromVocabFile(accuracyModel?.vocabPath ?? VOCAB);
 const vocabSize = Vocab.fromFile(VOCAB).tokens().length;
 
 /** Consecutive sentences as batches of `size`, each padded to its longest sentence (≤ MAX_SEQ). */
@@ -132,7 +140,56 @@ function ortRunner(session: import('onnxruntime-node').InferenceSession): (b: Ba
   };
 }
 
-const info = await initBackend(flags.backend, { quiet: true });
+/** Logits [B, K] of a batch through tinybert or an onnxruntime session. */
+async function logitsOf(engine: BertModel | import('onnxruntime-node').InferenceSession, b: Batch): Promise<Float32Array> {
+  if (!('run' in engine)) {
+    const logits = tf.tidy(() => {
+      const t = (v: number[]) => tf.tensor2d(v, [b.B, b.T], 'int32');
+      return engine.forward({ inputIds: t(b.ids), tokenTypeIds: t(b.types), attentionMask: t(b.mask) }).logits!;
+    });
+    const data = (await logits.data()) as Float32Array;
+    logits.dispose();
+    return data;
+  }
+  const t = (v: number[]) => new ort.Tensor('int64', BigInt64Array.from(v.map(BigInt)), [b.B, b.T]);
+  return (await engine.run({ input_ids: t(b.ids), attention_mask: t(b.mask), token_type_ids: t(b.types) })).logits!.data as Float32Array;
+}
+
+const argmaxRows = (x: Float32Array, K: number): number[] =>
+  Array.from({ length: x.length / K }, (_, i) => {
+    const row = Array.from(x.subarray(i * K, (i + 1) * K));
+    return row.indexOf(Math.max(...row));
+  });
+
+/** Dev accuracy of a trained classifier through tinybert, onnxruntime fp32 and int8. */
+async function accuracy(model: BertModel, devFile: string): Promise<void> {
+  const lines = readFileSync(devFile, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(1).map((l) => l.split('\t'));
+  const gold = lines.map((r) => model.config.labels.indexOf(r[0]!));
+  const texts = lines.map((r) => r[1] ?? '');
+  const bs = batches(texts, BATCH, Math.ceil(texts.length / BATCH));
+  const K = model.config.numLabels;
+  const weights = await model.tensorData();
+  const preds: Record<string, number[]> = { tinybert: [] };
+  for (const b of bs) preds.tinybert!.push(...argmaxRows(await logitsOf(model, b), K));
+  for (const quantize of [false, true]) {
+    const session = await ort.InferenceSession.create(encodeModel(bertOnnxModel(model.config, weights, { quantize })), { intraOpNumThreads: threads });
+    const key = quantize ? 'ort int8' : 'ort fp32';
+    preds[key] = [];
+    for (const b of bs) preds[key]!.push(...argmaxRows(await logitsOf(session, b), K));
+    await session.release();
+  }
+  const n = preds.tinybert!.length;
+  emit({ engine: 'engine', accuracy: `accuracy (${n} dev examples of ${devFile})`, differs: 'predictions ≠ fp32' });
+  for (const [engine, p] of Object.entries(preds)) {
+    const acc = p.filter((x, i) => x === gold[i]).length / n;
+    emit({ engine, accuracy: round(acc, 4), differs: p.filter((x, i) => x !== preds['ort fp32']![i]).length });
+  }
+}
+
+if (accuracyModel) {
+  await accuracy(accuracyModel.model, flags.dev ?? join(ROOT, 'recipes', 'demo', 'dev.tsv'));
+  process.exit(0);
+}
 const texts = readTexts(DATA);
 const single = batches(texts, 1, Number(flags.sentences) + 1);
 const grouped = batches(texts, BATCH, Number(flags.batches) + 1);

@@ -36,7 +36,7 @@ export {
 } from './checkpoint/model-dir.js';
 export { createModelDir, type CreateOptions } from './checkpoint/create.js';
 export { inspectModelDir, formatSummary, type ModelSummary } from './checkpoint/inspect.js';
-export { exportModel, type ExportOptions, type ExportResult, type ExportDtype } from './checkpoint/export.js';
+export { exportModel, type ExportOptions, type ExportResult, type ExportDtype, type ExportFormat } from './checkpoint/export.js';
 
 export { BertModel } from './model/bert.js';
 export type { ModelConfig } from './model/config.js';
