@@ -23,8 +23,8 @@ import { DataType, valueInfo, type ModelProto, type ValueInfoProto } from './pro
 export type TensorData = Map<string, { shape: number[]; data: Float32Array }>;
 
 export interface BertGraphOptions {
+  /** Write the int8 graph (header) instead of the float32 one. */
   quantize?: boolean;
-  producerVersion?: string;
 }
 
 /** The heads an exported graph has outputs for; the others are refused by the exporter. */
@@ -260,7 +260,6 @@ export function bertOnnxModel(config: ModelConfig, weights: TensorData, opts: Be
     ir_version: IR_VERSION,
     opset_import: [{ domain: '', version: OPSET }],
     producer_name: 'tinybert',
-    producer_version: opts.producerVersion ?? '',
     graph: b.g.build(`${config.modelType}-${config.head}`, inputs, outputs),
   };
 }

@@ -58,7 +58,6 @@ export interface ModelProto {
   ir_version: number;
   opset_import: { domain: string; version: number }[];
   producer_name: string;
-  producer_version: string;
   graph: GraphProto;
   metadata_props?: { key: string; value: string }[];
 }
