@@ -89,15 +89,15 @@ const accuracyModel = flags.accuracy === undefined ? undefined : loadModelDir(fl
 const tokenizer = BertTokenizer.fromVocabFile(accuracyModel?.vocabPath ?? VOCAB);
 const vocabSize = Vocab.fromFile(VOCAB).tokens().length;
 
-/** Consecutive sentences as batches of `size`, each padded to its longest sentence (≤ MAX_SEQ). */
+/** Consecutive sentences as batches of `size` (the last may be smaller), each padded to its longest sentence (≤ MAX_SEQ). */
 function batches(texts: string[], size: number, count: number): Batch[] {
   const out: Batch[] = [];
-  for (let i = 0; out.length < count && i + size <= texts.length; i += size) {
+  for (let i = 0; out.length < count && i < texts.length; i += size) {
     const enc = texts.slice(i, i + size).map((t) => tokenizer.encode(t, null, { maxLength: MAX_SEQ }));
     const T = Math.max(...enc.map((e) => e.inputIds.length));
     const pad = (xs: number[]) => [...xs, ...new Array<number>(T - xs.length).fill(0)];
     out.push({
-      B: size,
+      B: enc.length,
       T,
       ids: enc.flatMap((e) => pad(e.inputIds)),
       types: enc.flatMap((e) => pad(e.tokenTypeIds)),
