@@ -159,6 +159,42 @@ describe('the span task module', () => {
   });
 });
 
+describe('the span task module in a training loop', () => {
+  it('learns to answer its training questions: hard loss falls and decoding returns every gold answer', () => {
+    const chars = [...new Set([...CONTEXT, ...'哪里的首都？什么人天安门'])];
+    const vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...chars];
+    const tok = new BertTokenizer(Vocab.fromTokens(vocab));
+    const task = spanTaskSchema.parse({ type: 'span', train: 't.json', max_seq_length: 16, doc_stride: 4, max_query_length: 6 });
+    const questions: SpanExample[] = [
+      ['Q1', '哪里的首都？', '北京'],
+      ['Q2', '什么门？', '天安门'],
+      ['Q3', '什么人？', '中国人'],
+    ].map(([id, q, a]) => ({ id, question: q, context: CONTEXT, answers: [{ text: a, start: CONTEXT.indexOf(a) }], gold: [a] }));
+    const perQuestion = questions.map((q) => span.features(q, { config: task, tokenizer: tok, labels: [] }));
+    const features = perQuestion.flat();
+    expect(features.length).toBeGreaterThan(questions.length); // several windows per question
+    const batch = span.collate(features);
+    const raw = {
+      model_type: 'bert', vocab_size: vocab.length, hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32,
+      max_position_embeddings: 16, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, head: 'span',
+    };
+    const model = createModel(parseModelConfig(raw, 'tiny span config'), 1);
+    const optimizer = tf.train.adam(0.01);
+    const loss = () => span.hardLoss(model.forward(batch).logits!, batch);
+    const first = loss().dataSync()[0];
+    for (let step = 0; step < 80; step++) tf.dispose(optimizer.minimize(loss, true, [...model.params.values()])!);
+    const last = loss().dataSync()[0];
+    expect(last).toBeLessThan(first / 10);
+    const logits = tf.tidy(() => model.forward(batch).logits!.dataSync() as Float32Array); // [B, T, 2] flat
+    let row = 0;
+    const outputs = questions.map((q, i) =>
+      span.decode(q, perQuestion[i], perQuestion[i].map(() => logits.slice(2 * 16 * row, 2 * 16 * ++row)), []),
+    );
+    expect(outputs.map((o) => o.text)).toEqual(['北京', '天安门', '中国人']);
+    expect(span.score(questions, outputs)).toEqual({ em: 1, f1: 1 });
+  });
+});
+
 /** A deterministic stream of floats in [-5, 5). */
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
