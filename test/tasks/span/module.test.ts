@@ -118,6 +118,15 @@ describe('the span task module', () => {
     expectClose(span.distillLoss(tf.tensor3d([noisy]), tf.tensor3d([t]), batch, 2).dataSync(), [got], { rtol: 1e-6 });
   });
 
+  it('leaves no tensor behind but the returned loss', () => {
+    const batch = span.collate(span.features(question('Q', '中国'), ctx));
+    const a = tf.randomNormal([4, T, 2], 0, 1, 'float32', 1); // [B, T, 2]
+    const b = tf.randomNormal([4, T, 2], 0, 1, 'float32', 2); // [B, T, 2]
+    const before = tf.memory().numTensors;
+    const losses = [span.hardLoss(a, batch), span.distillLoss(a, b, batch, 2)];
+    expect(tf.memory().numTensors).toBe(before + losses.length);
+  });
+
   it('decodes the gold answer text from logits pointing at it in a window that is not the first', () => {
     const q = question('Q', '中国');
     const features = span.features(q, ctx);
