@@ -34,6 +34,11 @@ export function setDataWarningSink(sink: (message: string) => void): (message: s
   return previous;
 }
 
+/** A data warning (input repaired or left out, never silently): to stderr, or to the run log while a run takes them. */
+export function warnData(message: string): void {
+  warningSink(message);
+}
+
 /**
  * Invalid UTF-8 is decoded as U+FFFD (a GBK file becomes a wall of replacement characters, which
  * still tokenize): not an error, but said once per file with the first line where it happens.

@@ -96,7 +96,7 @@ export function longestCommonRun(a: string[], b: string[]): number {
 }
 
 /** F1 of `prediction` against the best of `golds` (0 for no golds). */
-export function f1Score(golds: string[], prediction: string): number {
+export function f1Score(golds: readonly string[], prediction: string): number {
   const pred = segments(prediction);
   let best = 0;
   for (const gold of golds) {
@@ -111,7 +111,7 @@ export function f1Score(golds: string[], prediction: string): number {
 }
 
 /** 1 when `prediction` equals one of `golds` after punctuation removal, else 0. */
-export function emScore(golds: string[], prediction: string): number {
+export function emScore(golds: readonly string[], prediction: string): number {
   const pred = removePunctuation(prediction);
   return golds.some((g) => removePunctuation(g) === pred) ? 1 : 0;
 }
@@ -128,7 +128,7 @@ export interface SpanScores {
 }
 
 /** The official `evaluate`: every gold question counts; predictions are keyed by question id. */
-export function scoreSpans(gold: { id: string; gold: string[] }[], predictions: Readonly<Record<string, string>>): SpanScores {
+export function scoreSpans(gold: readonly { id: string; gold: readonly string[] }[], predictions: Readonly<Record<string, string>>): SpanScores {
   let em = 0;
   let f1 = 0;
   let unanswered = 0;

@@ -60,8 +60,9 @@ export function decodeSpans(examples: SpanExample[], features: SpanFeature[], lo
     const bad = [...Array.from(start), ...Array.from(end)].find((x) => !Number.isFinite(x));
     if (bad !== undefined) throw new CheckpointError(`window ${i}: span logits contain ${bad}; expected finite model outputs`);
     const context = examples[f.example].context;
+    const ends = topIndices(end, opts.n_best_size);
     for (const s of topIndices(start, opts.n_best_size)) {
-      for (const e of topIndices(end, opts.n_best_size)) {
+      for (const e of ends) {
         const from = f.offsets[s];
         const to = f.offsets[e];
         if (!from || !to || !f.maxContext[s] || e < s || e - s + 1 > opts.max_answer_length) continue;

@@ -1,10 +1,13 @@
 /**
- * Span extraction (CMRC 2018, SQuAD v1.1, DRCD): the parts a task module wires together: reader,
- * windowed features, n-best decoding, the CMRC 2018 metric and the official prediction file.
+ * Span extraction (CMRC 2018, SQuAD v1.1, DRCD): readers, windowed features, n-best decoding, the
+ * CMRC 2018 metric, the official prediction file, and the task module wiring them together.
  */
 export { spanOptionsSchema, type SpanOptions } from './options.js';
 export {
+  answerSchema,
   describeSummary,
+  emptySummary,
+  locateExample,
   nearestOccurrence,
   parseSquad,
   readSquad,
@@ -18,3 +21,6 @@ export { spanFeatures, tokenSpan, windowRanges, type FeatureOptions, type SpanFe
 export { decodeSpans, topIndices, type DecodeOptions, type SpanCandidate, type SpanLogits, type SpanPrediction } from './decode.js';
 export { CMRC_PUNCTUATION, emScore, f1Score, longestCommonRun, removePunctuation, scoreSpans, segments, words, type SpanScores } from './cmrc-metric.js';
 export { predictionJson, predictionObject, writePredictionJson } from './predictions.js';
+export { readQuestionLines } from './jsonl.js';
+export { readSpanFile, repairWarning, spanFormatFromPath, spanFormatSchema, spanTaskSchema, type SpanFormat, type SpanTask } from './task.js';
+export { span, type SpanWindow } from './module.js';

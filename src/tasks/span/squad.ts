@@ -17,7 +17,7 @@ import { DataError, show } from '../../errors.js';
 import { readText } from '../../data/rows.js';
 import { validate } from '../../util/validate.js';
 
-const answerSchema = z.looseObject({
+export const answerSchema = z.looseObject({
   text: z.string().describe('Answer text, a substring of the context'),
   // CMRC 2018 dev writes -1 for answers it could not place; those are searched for like any wrong offset.
   answer_start: z.number().int().describe('UTF-16 offset of the answer in the context'),
@@ -84,10 +84,44 @@ export function nearestOccurrence(context: string, text: string, given: number):
   return best;
 }
 
+/** A summary with nothing read yet. */
+export function emptySummary(file: string): SquadSummary {
+  return { file, questions: 0, answers: 0, fixed: 0, dropped: 0, unlocated: 0, repairs: [] };
+}
+
+/**
+ * One question as an example: its answers located in `context` (misplaced ones moved to the
+ * nearest occurrence of their text, absent ones dropped), every repair counted in `summary`.
+ */
+export function locateExample(
+  qa: { id: string; question: string; answers: readonly { text: string; answer_start: number }[] },
+  context: string,
+  summary: SquadSummary,
+): SpanExample {
+  const answers: SpanAnswer[] = [];
+  for (const { text, answer_start: given } of qa.answers) {
+    summary.answers++;
+    if (text.length > 0 && context.startsWith(text, given)) {
+      answers.push({ text, start: given });
+      continue;
+    }
+    const found = nearestOccurrence(context, text, given);
+    summary.repairs.push({ id: qa.id, text, given, found });
+    if (found === null) summary.dropped++;
+    else {
+      summary.fixed++;
+      answers.push({ text, start: found });
+    }
+  }
+  summary.questions++;
+  if (answers.length === 0) summary.unlocated++;
+  return { id: qa.id, question: qa.question, context, answers, gold: qa.answers.map((x) => x.text) };
+}
+
 /** Examples and their repair summary from parsed JSON; `file` names the source in errors. */
 export function parseSquad(raw: unknown, file: string): { examples: SpanExample[]; summary: SquadSummary } {
   const doc = validate(squadFileSchema, raw, file, DataError);
-  const summary: SquadSummary = { file, questions: 0, answers: 0, fixed: 0, dropped: 0, unlocated: 0, repairs: [] };
+  const summary = emptySummary(file);
   const examples: SpanExample[] = [];
   const seen = new Map<string, string>();
   doc.data.forEach((article, a) =>
@@ -98,24 +132,7 @@ export function parseSquad(raw: unknown, file: string): { examples: SpanExample[
         // The prediction file is keyed by id: a repeated id would make two questions share one answer.
         if (earlier) throw new DataError(`${file}: ${where}.id: ${show(qa.id)} repeats the id of ${earlier}; expected unique question ids`);
         seen.set(qa.id, where);
-        const answers: SpanAnswer[] = [];
-        for (const { text, answer_start: given } of qa.answers) {
-          summary.answers++;
-          if (text.length > 0 && context.startsWith(text, given)) {
-            answers.push({ text, start: given });
-            continue;
-          }
-          const found = nearestOccurrence(context, text, given);
-          summary.repairs.push({ id: qa.id, text, given, found });
-          if (found === null) summary.dropped++;
-          else {
-            summary.fixed++;
-            answers.push({ text, start: found });
-          }
-        }
-        summary.questions++;
-        if (answers.length === 0) summary.unlocated++;
-        examples.push({ id: qa.id, question: qa.question, context, answers, gold: qa.answers.map((x) => x.text) });
+        examples.push(locateExample(qa, context, summary));
       }),
     ),
   );

@@ -89,6 +89,11 @@ function expectSameCounts(gold: string[][], pred: string[][], c: Counts): void {
   }
 }
 
+/** This module's counts equal the conlleval port's on one hand-made case. */
+function expectConlleval(gold: string[][], pred: string[][]): void {
+  expectSameCounts(gold, pred, conllevalPort(gold, pred));
+}
+
 const tagOf = (prefixes: string) =>
   fc.oneof(fc.constant('O'), fc.tuple(fc.constantFrom(...prefixes), fc.constantFrom('PER', 'LOC', 'ORG')).map(([p, t]) => `${p}-${t}`));
 const taggings = (prefixes: string) =>
@@ -102,6 +107,11 @@ describe('entity scores by conlleval rules', () => {
     const s = scoreEntities([['B-PER', 'I-PER', 'O', 'I-PER']], [['B-PER', 'I-PER', 'O', 'I-PER']]);
     expect(s.counts).toMatchObject({ gold: 2, predicted: 2, correct: 2 });
     expect(chunks(['O', 'I-PER', 'I-PER'])).toEqual([{ type: 'PER', start: 1, end: 3 }]);
+    // Against the conlleval port: the guessed I-PER after O opens an entity that matches gold's B-PER.
+    const gold = [['O', 'B-PER', 'I-PER', 'O', 'I-LOC']];
+    const pred = [['O', 'I-PER', 'I-PER', 'O', 'B-LOC']];
+    expect(scoreEntities(gold, pred).counts).toMatchObject({ gold: 2, predicted: 2, correct: 2 });
+    expectConlleval(gold, pred);
   });
 
   it('splits a run at a type change into two entities', () => {
@@ -112,6 +122,10 @@ describe('entity scores by conlleval rules', () => {
     const s = scoreEntities([['B-PER', 'I-PER', 'B-LOC', 'I-LOC']], [['B-PER', 'I-PER', 'I-LOC', 'I-LOC']]);
     expect(s).toMatchObject({ precision: 1, recall: 1, f1: 1 });
     expect(s.accuracy).toBe(0.75);
+    const typeChange = [['B-PER', 'I-LOC', 'I-LOC', 'O']];
+    expect(scoreEntities([['B-PER', 'B-LOC', 'I-LOC', 'O']], typeChange)).toMatchObject({ precision: 1, recall: 1 });
+    expectConlleval([['B-PER', 'I-PER', 'B-LOC', 'I-LOC']], [['B-PER', 'I-PER', 'I-LOC', 'I-LOC']]);
+    expectConlleval([['B-PER', 'B-LOC', 'I-LOC', 'O']], typeChange);
   });
 
   it('counts BIOES singles as one-token entities and an S- inside a run as a boundary', () => {
@@ -122,6 +136,11 @@ describe('entity scores by conlleval rules', () => {
       { type: 'LOC', start: 3, end: 4 },
       { type: 'LOC', start: 4, end: 5 },
     ]);
+    // Two singles guessed as one two-token entity: gold 3 entities, guessed 2, only LOC right.
+    const gold = [['S-PER', 'S-PER', 'B-LOC', 'E-LOC']];
+    const pred = [['B-PER', 'E-PER', 'B-LOC', 'E-LOC']];
+    expect(scoreEntities(gold, pred).counts).toMatchObject({ gold: 3, predicted: 2, correct: 1 });
+    expectConlleval(gold, pred);
   });
 
   it('scores BMES like the BIOES it spells (M is I)', () => {
@@ -141,12 +160,14 @@ describe('entity scores by conlleval rules', () => {
     const merged = mergeWindows(windows, outputs, gold.length);
     expect(merged).toEqual(gold);
     expect(scoreEntities([gold], [merged])).toMatchObject({ precision: 1, recall: 1, f1: 1 });
+    expectConlleval([gold], [merged]);
   });
 
   it('scores empty predictions as 0 precision, recall and F1, without NaN', () => {
     const s = scoreEntities([['B-PER', 'I-PER', 'O']], [['O', 'O', 'O']]);
     expect(s).toMatchObject({ precision: 0, recall: 0, f1: 0, support: 1 });
     expect(s.accuracy).toBeCloseTo(1 / 3, 12);
+    expectConlleval([['B-PER', 'I-PER', 'O']], [['O', 'O', 'O']]);
     expect(scoreEntities([], [])).toMatchObject({ precision: 0, recall: 0, f1: 0, accuracy: 0 });
   });
 
