@@ -3,8 +3,7 @@
  * headless view (no browser, no canvas, no script in the output). Each function returns a spec,
  * or undefined when the stage logged nothing for it; `renderSvg` draws one.
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import { termNames, weightedTotal, type RunData, type StageData } from './run-data.js';
 
 const WIDTH = 440;
@@ -17,8 +16,12 @@ const base = {
   config: { font: 'sans-serif', view: { stroke: '#ddd' }, axis: { labelFontSize: 11, titleFontSize: 11 }, legend: { labelFontSize: 11, titleFontSize: 11 } },
 } as const;
 
-/** Draws `spec` as a standalone SVG element (its only URLs are the SVG xmlns attributes). */
+/**
+ * Draws `spec` as a standalone SVG element (its only URLs are the SVG xmlns attributes). vega and
+ * vega-lite load on first use: they take half a second, which no other command should pay.
+ */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
