@@ -3,8 +3,7 @@
  * sentence gets the label and probabilities `tinybert predict` gives; the run's report is linked;
  * heads the browser loader cannot run yet say so. The server serves nothing outside the export.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,18 +14,17 @@ import { distill } from '../../src/pipeline/run.js';
 import { loadRecipe } from '../../src/recipe/load.js';
 import { serveModel } from '../../src/serve/index.js';
 import { describeChromium, launchChromium, screenshotPath } from '../helpers/chromium.js';
-import { BIN, expectUserError, tinybert } from '../helpers/cli.js';
+import { expectUserError, tinybert } from '../helpers/cli.js';
 import { expectClose } from '../helpers/close.js';
-import { ROOT } from '../helpers/shared.js';
 import { TINY_CONFIG, tinyModel, writeTrainingCheckpoint, writeVocab } from '../export/tiny.js';
 import { tinyRecipe } from '../pipeline/tiny-run.js';
+import { predictInPage, predictWithCli, startServe, stopServes } from './page-check.js';
 
 const SENTENCE = '这部电影很好看，演员也不错';
 
 let run: string;
 let tfjs: string;
 let ner: string;
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   const { dir, recipe } = tinyRecipe({ steps: 6 });
@@ -44,26 +42,7 @@ beforeAll(async () => {
   await exportModel(join(tmp, 'ner-checkpoint'), { out: ner, format: 'tfjs' });
 });
 
-afterAll(() => {
-  for (const c of children) c.kill('SIGTERM');
-});
-
-/** Starts `tinybert serve DIR --port 0` and resolves with the URL it prints. */
-function startServe(dir: string): Promise<string> {
-  const child = spawn(process.execPath, [BIN, 'serve', dir, '--port', '0'], { cwd: ROOT, env: { ...process.env, TINYBERT_BACKEND: 'cpu' } });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /at (http:\/\/\S+\/)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) => reject(new Error(`tinybert serve exited with ${code}: ${err}`)));
-  });
-}
+afterAll(() => stopServes());
 
 function get(url: string, rawPath?: string): Promise<{ status: number; body: string }> {
   const u = new URL(url);
@@ -129,41 +108,14 @@ describe('tinybert serve: the server', () => {
 
 describeChromium('tinybert serve in headless Chromium', () => {
   it('a typed sentence gets the label and probabilities tinybert predict gives; screenshot', async () => {
-    const input = join(mkdtempSync(join(tmpdir(), 'tb-serve-')), 'input.txt');
-    writeFileSync(input, `${SENTENCE}\n`);
-    const cli = tinybert('predict', tfjs, '--input', input);
-    expect(cli.code, cli.stderr).toBe(0);
-    const expected = JSON.parse(cli.stdout.trim()) as { label: string; probabilities: Record<string, number> };
-
-    const url = await startServe(tfjs);
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
-      const errors: string[] = [];
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-      page.on('pageerror', (e) => errors.push(String(e)));
-      await page.goto(url);
-      await page.waitForSelector('body[data-state="ready"]', { timeout: 60_000 });
-      await page.locator('#text-a').fill(SENTENCE);
-      await page.locator('#predict').click();
-      await page.waitForSelector('body[data-state="done"]');
-      const label = await page.locator('#predicted-label').getAttribute('data-label');
-      const rows = await page.locator('#probabilities tr').evaluateAll((trs) => trs.map((tr) => [(tr as HTMLElement).dataset.label!, Number((tr as HTMLElement).dataset.p)] as const));
-      expect(errors).toEqual([]);
-      expect(label).toBe(expected.label);
-      const shown = Object.fromEntries(rows);
-      expect(Object.keys(shown)).toEqual(Object.keys(expected.probabilities));
-      expectClose(Object.values(shown), Object.values(expected.probabilities), { atol: 1e-5, what: 'page vs tinybert predict probabilities' });
-      expect(await page.locator('#latency').textContent()).toMatch(/^latency \d+(\.\d+)? ms/);
-      expect(await page.locator('#report-link').getAttribute('href')).toBe('report.html');
-      await page.screenshot({ path: screenshotPath('serve-classification.png'), fullPage: true });
-
-      await page.locator('#report-link').click();
-      await page.waitForSelector('h1');
-      expect(await page.locator('h1').textContent()).toContain('tinybert run report');
-    } finally {
-      await browser.close();
-    }
+    const expected = predictWithCli(tfjs, SENTENCE);
+    const shown = await predictInPage(await startServe(tfjs), SENTENCE, 'serve-classification.png');
+    expect(shown.errors).toEqual([]);
+    expect(shown.label).toBe(expected.label);
+    expect(Object.keys(shown.probabilities)).toEqual(Object.keys(expected.probabilities));
+    expectClose(Object.values(shown.probabilities), Object.values(expected.probabilities), { atol: 1e-5, what: 'page vs tinybert predict probabilities' });
+    expect(shown.latency).toMatch(/^latency \d+(\.\d+)? ms/);
+    expect(shown.reportLink).toBe('report.html');
   });
 
   it('a token-classification export shows its form and says the browser loader cannot run it yet', async () => {
