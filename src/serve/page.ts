@@ -53,6 +53,8 @@ try {
   const form = FORMS[c.head];
   if (!form) throw new Error('this export has a ' + c.head + ' head: there is nothing to predict from it (export a fine-tuned student)');
   $(form).classList.add('active');
+  // One throw-away pass, so the latency shown for the first sentence is not tfjs's warm-up.
+  if (c.head === 'classification') tb.predictTexts(loaded, ['warm up'], maxLength);
   say('Ready.');
   state('ready');
 } catch (e) {
