@@ -129,6 +129,13 @@ describe('tinybert report (command line)', () => {
     for (const f of [out, out.replace(/\.html$/, '.md'), out.replace(/\.html$/, '.json')]) expect(existsSync(f), f).toBe(true);
   });
 
+  it('refuses --out that would replace the run\'s own summary.json, and an --out that is not .html', () => {
+    const summary = readFileSync(join(run, 'summary.json'), 'utf8');
+    expectUserError(tinybert('report', run, '--out', join(run, 'summary.html'), '--no-latency'), /--out .*summary\.html: would replace the run's summary\.json; choose another name/);
+    expect(readFileSync(join(run, 'summary.json'), 'utf8')).toBe(summary);
+    expectUserError(tinybert('report', run, '--out', join(run, 'log.jsonl')), /--out .*log\.jsonl: expected an \.html file/);
+  });
+
   it('refuses a folder that is not a run folder, naming it', () => {
     const empty = mkdtempSync(join(tmpdir(), 'tb-report-'));
     expectUserError(tinybert('report', empty), new RegExp(`${empty}: not a run folder \\(no recipe\\.yaml\\)`));

@@ -15,7 +15,7 @@ const command: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .positional('run', { type: 'string', demandOption: true, describe: 'Run folder (a recipe\'s output_dir)' })
-      .option('out', { type: 'string', describe: 'HTML file to write (default RUN/report.html); the .md and .json files go beside it' })
+      .option('out', { type: 'string', describe: 'The .html file to write (default RUN/report.html); FILE.md and FILE.json go beside it' })
       .option('latency', { type: 'boolean', default: true, describe: 'Time each model at batch 1 and 32 on the current engine (--no-latency skips it)' }),
   handler: async (a) => {
     await initBackend(a.backend, { quiet: true });
