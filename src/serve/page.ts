@@ -124,6 +124,7 @@ $('form-ner').addEventListener('submit', (ev) => {
   $('predicted-label').textContent = ents.length + ' entit' + (ents.length === 1 ? 'y' : 'ies');
   $('probabilities').replaceChildren();
   $('result').hidden = false;
+  say('');
   state('done');
 });
 
@@ -138,6 +139,7 @@ $('form-qa').addEventListener('submit', (ev) => {
   $('predicted-label').textContent = ans && ans.text ? 'answer: ' + ans.text : 'no answer';
   $('probabilities').replaceChildren();
   $('result').hidden = false;
+  say('');
   state('done');
 });
 `;

@@ -8,6 +8,7 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportModel } from '../../src/checkpoint/export.js';
 import { distill } from '../../src/pipeline/run.js';
@@ -25,6 +26,7 @@ const SENTENCE = '这部电影很好看，演员也不错';
 let run: string;
 let tfjs: string;
 let ner: string;
+let qa: string;
 
 beforeAll(async () => {
   const { dir, recipe } = tinyRecipe({ steps: 6 });
@@ -40,6 +42,11 @@ beforeAll(async () => {
   model.dispose();
   ner = join(tmp, 'ner');
   await exportModel(join(tmp, 'ner-checkpoint'), { out: ner, format: 'tfjs' });
+  const span = tinyModel({ ...TINY_CONFIG, architectures: ['BertForQuestionAnswering'], id2label: undefined });
+  await writeTrainingCheckpoint(span, join(tmp, 'qa-checkpoint'), join(tmp, 'vocab', 'vocab.txt'));
+  span.dispose();
+  qa = join(tmp, 'qa');
+  await exportModel(join(tmp, 'qa-checkpoint'), { out: qa, format: 'tfjs' });
 });
 
 afterAll(() => stopServes());
@@ -132,6 +139,43 @@ describeChromium('tinybert serve in headless Chromium', () => {
       await page.waitForSelector('body[data-state="unsupported"]');
       expect(await page.locator('#status').textContent()).toMatch(/^The browser loader cannot run a token-classification \(NER\) head yet/);
       await page.screenshot({ path: screenshotPath('serve-ner.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
+  it('highlights what the loader finds, once it has predictEntities / predictAnswer (stand-ins added to the served loader)', async () => {
+    const browser = await launchChromium();
+    try {
+      const shots: [string, string, (page: Page) => Promise<void>, string][] = [
+        [ner, 'export function predictEntities(loaded, text) { return [{ start: 0, end: 3, label: "PER" }]; }', async (page) => {
+          await page.locator('#ner-text').fill('王小明<b>去了北京</b>');
+          await page.locator('#form-ner button').click();
+        }, 'serve-ner-highlight.png'],
+        [qa, 'export function predictAnswer(loaded, q, context) { return { start: 2, end: 4, text: context.slice(2, 4) }; }', async (page) => {
+          await page.locator('#qa-question').fill('谁?');
+          await page.locator('#qa-context').fill('我喜欢这本书');
+          await page.locator('#form-qa button').click();
+        }, 'serve-qa-highlight.png'],
+      ];
+      const marks: string[][] = [];
+      for (const [dir, extra, act, shot] of shots) {
+        const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
+        await page.route('**/tinybert.js', async (route) => {
+          const original = await route.fetch();
+          await route.fulfill({ response: original, body: `${await original.text()}\n${extra}\n` });
+        });
+        await page.goto(await startServe(dir));
+        await page.waitForSelector('body[data-state="ready"]', { timeout: 60_000 });
+        await act(page);
+        await page.waitForSelector('body[data-state="done"]');
+        marks.push(await page.locator('#highlighted mark').allTextContents());
+        // The typed text stays text: no element comes out of "<b>".
+        expect(await page.locator('#highlighted b').count()).toBe(0);
+        await page.screenshot({ path: screenshotPath(shot), fullPage: true });
+        await page.close();
+      }
+      // The entity and its label; the answer span of the context.
+      expect(marks).toEqual([['王小明PER'], ['欢这']]);
     } finally {
       await browser.close();
     }
