@@ -14,6 +14,8 @@ export {
 } from './errors.js';
 
 export { distill, formatRunTable, type DistillOptions, type RunResult, type ModelReport } from './pipeline/run.js';
+export { writeReport, readRun, type ReportOptions, type ReportResult, type ReportSummary, type RunData } from './report/index.js';
+export { serveModel, type ModelServer, type ServeOptions } from './serve/index.js';
 export { loadRecipe, parseRecipe, recipeJsonSchema, recipeToYaml } from './recipe/load.js';
 export {
   recipeSchema,

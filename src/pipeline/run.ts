@@ -17,6 +17,7 @@ import { exportModel } from '../checkpoint/export.js';
 import { loadModelDir, weightsPath } from '../checkpoint/model-dir.js';
 import { UsageError } from '../errors.js';
 import { recipeToYaml } from '../recipe/load.js';
+import { writeReport } from '../report/report.js';
 import { RUN_FILES } from '../recipe/run-files.js';
 import type { Recipe } from '../recipe/schema.js';
 import { writeTextAtomic } from '../util/fs.js';
@@ -155,7 +156,19 @@ async function runLoggedStages(recipe: Recipe, opts: DistillOptions, started: nu
   const result: RunResult = { outputDir: out, stages: results, slots: slotDirs, exported, models, seconds };
   writeTextAtomic(join(out, RUN_FILES.summary), `${JSON.stringify(result, null, 2)}\n`);
   log.write({ event: 'run-end', seconds });
+  await reportRun(out, log, opts);
   return result;
+}
+
+/** The run's report.html/.md/.json; a failure to draw it is a warning, never a lost run. */
+async function reportRun(out: string, log: RunLog, opts: DistillOptions): Promise<void> {
+  try {
+    await writeReport(out);
+  } catch (e) {
+    const message = `the run report was not written (${(e as Error).message}); try again with "tinybert report ${out}"`;
+    log.write({ event: 'warning', message });
+    if (!opts.quiet) process.stderr.write(`warning: ${message}\n`);
+  }
 }
 
 /** Metric, size and latency of every trained slot on the last task's dev set. */

@@ -11,6 +11,10 @@ export const RUN_FILES = {
   run: 'run.json',
   summary: 'summary.json',
   export: 'export',
+  // The run report (report/report.ts) and its Markdown and JSON summaries.
+  report: 'report.html',
+  reportMarkdown: 'report.md',
+  reportJson: 'report.json',
 } as const;
 
 export const RESERVED_STAGE_NAMES: readonly string[] = [RUN_MARKER, RUN_LOCK, ...Object.values(RUN_FILES)];

@@ -73,7 +73,7 @@ describe('run folder marker', () => {
     writeFileSync(join(run, 'recipe.yaml'), readFileSync(join(run, 'recipe.yaml'), 'utf8').replace('name: tp', 'name: old-stage'));
     await distill(loadRecipe(recipe), { quiet: true, overwrite: true });
     const entries = readdirSync(run).sort();
-    expect(entries).toEqual([RUN_MARKER, 'export', 'ft', 'gd', 'log.jsonl', 'notes.txt', 'recipe.yaml', 'run.json', 'summary.json', 'ti', 'tp'].sort());
+    expect(entries).toEqual([RUN_MARKER, 'export', 'ft', 'gd', 'log.jsonl', 'notes.txt', 'recipe.yaml', 'report.html', 'report.json', 'report.md', 'run.json', 'summary.json', 'ti', 'tp'].sort());
     expect(existsSync(join(run, 'gd', 'final', 'stale.bin'))).toBe(false);
     expect(readFileSync(join(run, 'log.jsonl'), 'utf8').match(/run-start/g)).toHaveLength(1);
   });

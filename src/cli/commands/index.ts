@@ -8,7 +8,9 @@ import exportCommand from './export.js';
 import forward from './forward.js';
 import inspect from './inspect.js';
 import predict from './predict.js';
+import report from './report.js';
+import serve from './serve.js';
 import tokenize from './tokenize.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [distill, create, inspect, forward, tokenize, exportCommand, distillLosses, evalCommand, predict, doctor];
+export const commands: CommandModule<any, any>[] = [distill, create, inspect, forward, tokenize, exportCommand, distillLosses, evalCommand, predict, report, serve, doctor];

@@ -1,0 +1,1 @@
+export { serveModel, type ModelServer, type ServeOptions } from './server.js';
