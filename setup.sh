@@ -3,12 +3,12 @@
 # when apt-get is usable), then the npm dependencies from the lockfile (which also builds the
 # TypeScript and, when a compiler and OpenBLAS are present, the native addon).
 #   ./setup.sh            for running tinybert
-#   ./setup.sh --browser  also installs Chromium and PyTorch, the real clients the tests talk to
+#   ./setup.sh --browser  also installs Chromium (with a CJK font for screenshots) and PyTorch, the real clients the tests talk to
 #                         (the browser test; torch.load / torch.save interop)
 set -e
 cd "$(dirname "$0")"
 packages="g++ make python3 libopenblas-dev"
-[ "$1" = "--browser" ] && packages="$packages chromium python3-torch"
+[ "$1" = "--browser" ] && packages="$packages chromium fonts-wqy-microhei python3-torch"
 if command -v apt-get >/dev/null 2>&1; then
   missing=""
   for p in $packages; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
