@@ -21,24 +21,28 @@ import { modelParams } from '../model/params.js';
 import type { Recipe, Stage } from '../recipe/schema.js';
 import { createOptimizer, type Optimizer } from '../train/optimizer.js';
 import { makeSchedule } from '../train/schedule.js';
+import type { TaskSetup } from '../tasks/infer.js';
 import { hasCheckpoint, readOptimizerState, readTrainerState, type TrainerState } from './checkpoint.js';
-import { batchSourceFor, type HostBatch } from './batches.js';
+import { corpusBatches, taskBatches, type BatchSource, type HostBatch } from './batches.js';
 import { evalAndKeepBest, mixSeed, save, trainSteps, type StageOptions, type StageRun } from './loop.js';
 import { instantiate, slotVocab, type HeadSpec, type Slots, type StageModel } from './models.js';
 import type { MaskIds } from './masking.js';
+import { featuresOf } from '../tasks/infer.js';
+import { readSplit, stageTask, taskHead } from './task-data.js';
 import { BertTokenizer } from '../tokenizer/index.js';
 import { RunLog, StageProgress } from './progress.js';
 import { writeStageDone, type StageResult } from './run-dir.js';
 
 export { firstNonFinite, mixSeed, type StageOptions } from './loop.js';
+
+/** Parameters of a task head (sequence or token classifier, span outputs), not of a pre-training head. */
+const TASK_HEAD_PARAM = /^(classifier|qa_outputs)\./;
 export type { StageResult } from './run-dir.js';
 
-function headFor(recipe: Recipe, stage: Stage): HeadSpec | undefined {
-  if (stage.kind === 'general') return undefined;
+/** The head the trained model of a stage needs: masked LM (pretrain), the task's (task stages), none (general). */
+function headFor(stage: Stage, task: TaskSetup | undefined): HeadSpec | undefined {
   if (stage.kind === 'pretrain') return { head: 'mlm', numLabels: 0, labels: [] };
-  const task = stage.task ? recipe.tasks[stage.task] : undefined;
-  const labels = task?.labels ?? Array.from({ length: stage.num_labels }, (_, i) => `LABEL_${i}`);
-  return { head: 'classification' as const, numLabels: stage.num_labels, labels };
+  return task && taskHead(task);
 }
 
 function optimizerFor(stage: Stage, params: Map<string, tf.Variable>): Optimizer {
@@ -50,7 +54,7 @@ function optimizerFor(stage: Stage, params: Map<string, tf.Variable>): Optimizer
 function trapWarnings(stage: Stage, teacher: BertModel | undefined, student: BertModel, vocabs: [string, string] | undefined): string[] {
   const w: string[] = [];
   if (!teacher) return w;
-  if (stage.kind === 'general' && teacher.config.head === 'classification') {
+  if (stage.kind === 'general' && [...teacher.params.keys()].some((n) => TASK_HEAD_PARAM.test(n))) {
     w.push(`stage ${stage.name}: general distillation with a teacher that has a task head (fine-tuned?); TinyBERT's general stage uses the pre-trained teacher`);
   }
   if (teacher.config.vocabSize !== student.config.vocabSize || (vocabs && vocabs[0] !== vocabs[1] && !sameFile(vocabs[0], vocabs[1]))) {
@@ -71,10 +75,10 @@ function sameFile(a: string, b: string): boolean {
  * A task stage needs a teacher with a trained task head. task-prediction distils the teacher's
  * logits, so a missing head is refused; task-intermediate only distils layers, so it is a warning.
  */
-function teacherHeadWarning(stage: Stage, teacher: StageModel): string | undefined {
-  if (stage.kind !== 'task-intermediate' && stage.kind !== 'task-prediction') return undefined;
+function teacherHeadWarning(stage: Stage, teacher: StageModel, head: HeadSpec | undefined): string | undefined {
+  if ((stage.kind !== 'task-intermediate' && stage.kind !== 'task-prediction') || !head) return undefined;
   const c = teacher.model.config;
-  const missing = c.head === 'classification' ? teacher.freshHead : modelParams({ ...c, head: 'classification', numLabels: stage.num_labels }).map((p) => p.name).filter((n) => HEAD_PARAM.test(n));
+  const missing = c.head === head.head ? teacher.freshHead : modelParams({ ...c, ...head }).map((p) => p.name).filter((n) => HEAD_PARAM.test(n));
   if (missing.length === 0) return undefined;
   const what = `${teacher.source}: the teacher of stage ${stage.name} has no task head (missing ${missing.join(', ')})`;
   if (stage.kind === 'task-prediction') {
@@ -133,17 +137,20 @@ async function setUpStage(recipe: Recipe, index: number, slots: Slots, log: RunL
   const warnings: string[] = [];
   const owned: { dispose(): void }[] = [];
   try {
+    const vocab = slotVocab(recipe, slots, trainedSlot);
+    const train = stage.task === undefined ? undefined : readSplit(recipe, stage, 'train', recipe.tasks[stage.task]!.labels);
+    const task = train && stageTask(recipe, stage, vocab, train);
+    const head = headFor(stage, task);
     // Models. On resume the trained model (and its projections) come from the checkpoint.
     const source: Slots = resuming ? { ...slots, [trainedSlot]: { ...slots[trainedSlot], dir: ckptDir, config: undefined } } : slots;
-    const trained = instantiate(source, trainedSlot, headFor(recipe, stage), seed);
+    const trained = instantiate(source, trainedSlot, head, seed);
     owned.push(trained.model);
     if (trained.freshHead.length) notes.push(`stage ${stage.name}: ${trainedSlot} gets a fresh task head (${trained.freshHead.join(', ')}); ${trained.source} has none for this task`);
     const teacherModel = distilling ? instantiate(slots, stage.teacher!, undefined, seed) : undefined;
     if (teacherModel) owned.push(teacherModel.model);
-    const teacherWarning = teacherModel && teacherHeadWarning(stage, teacherModel);
+    const teacherWarning = teacherModel && teacherHeadWarning(stage, teacherModel, head);
     if (teacherWarning) warnings.push(teacherWarning);
     const teacher = teacherModel?.model;
-    const vocab = slotVocab(recipe, slots, trainedSlot);
     warnings.push(...trapWarnings(stage, teacher, trained.model, teacher ? [slotVocab(recipe, slots, stage.teacher!), vocab] : undefined));
 
     let projection: Projection | undefined;
@@ -165,8 +172,9 @@ async function setUpStage(recipe: Recipe, index: number, slots: Slots, log: RunL
     const optimizer = optimizerFor(stage, params);
     owned.push(optimizer);
 
-    const data = await batchSourceFor(recipe, stage, vocab, seed);
-    const masking = stage.kind === 'pretrain' ? maskIdsFor(vocab, trained.model.config.vocabSize) : undefined;
+    const data: BatchSource = task
+      ? taskBatches(stage, task, featuresOf(task, train!), seed)
+      : await corpusBatches(recipe, stage, vocab, seed, stage.kind === 'pretrain' ? maskIdsFor(vocab, trained.model.config.vocabSize) : undefined);
     const total = stage.steps ?? Math.max(1, Math.ceil((stage.epochs! * data.batchesPerEpoch) / stage.grad_accum));
     const schedule = makeSchedule(stage.schedule, total);
 
@@ -190,8 +198,7 @@ async function setUpStage(recipe: Recipe, index: number, slots: Slots, log: RunL
       log.write({ event: 'classifier', stage: stage.name, message: describeClassifierRelu(trained.model.config) });
     }
     if (projection) log.write({ event: 'projection', stage: stage.name, kind: projection.spec.kind, source: projection.source, from: trained.source });
-    const regression = stage.task ? recipe.tasks[stage.task].type === 'regression' : false;
-    const spec: Omit<DistillSpec, 'labels'> | undefined = teacher
+    const spec: StageRun['spec'] = teacher
       ? {
           losses: stage.losses,
           semantics: stage.semantics,
@@ -199,10 +206,9 @@ async function setUpStage(recipe: Recipe, index: number, slots: Slots, log: RunL
           projection,
           temperature: stage.temperature,
           temperatureSquared: stage.t_squared,
-          outputMode: regression ? 'regression' : 'classification',
         }
       : undefined;
-    return { recipe, stage, dir, ckptDir, seed, log, trained, teacher, vocab, projection, params, optimizer, data, masking, total, schedule, state, spec, regression, progress, warnings };
+    return { recipe, stage, dir, ckptDir, seed, log, trained, teacher, vocab, projection, params, optimizer, data, task, total, schedule, state, spec, progress, warnings };
   } catch (e) {
     for (const o of owned) o.dispose();
     throw e;

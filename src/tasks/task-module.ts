@@ -1,19 +1,22 @@
 /**
  * What a task kind provides, so the stage runner, `eval`, `predict`, export and the browser loader
- * go through one interface with no per-kind branch (issue 10). Types only: the modules
- * (`classification`, `token-classification`, `span`) implement it, and a registry maps each
- * `tasks:` entry's `kind` to its module, so adding a kind is one module and one registry line:
- *
- *   export const TASK_MODULES = { classification, 'token-classification': tokenClassification, span } satisfies Record<string, TaskModule<any, any, any, any>>;
+ * go through one interface with no per-kind branch (issue 10). The modules (`classification`,
+ * `token-classification`, `span`) implement it, and the registry (registry.ts) maps each `tasks:`
+ * entry's `type` to its module, so adding a kind is one module and one registry line.
  *
  * The flow of one kind, with its type parameters:
  *   Config   the `tasks:` entry after zod (`schema`), defaults filled in; nothing downstream re-defaults.
  *   Example  one labelled or unlabelled input as read from a file (`read`), e.g. a sentence with tags.
  *   Feature  model inputs of one window of one example (`features`); an example may give several.
  *   Output   the user-facing prediction of one example (`decode`), e.g. entities with offsets.
+ *
+ * Training reads train examples → features → batches (`collate`) → the head's logits → `hardLoss`
+ * or `distillLoss`; evaluation and prediction run the one inference path (infer.ts): features →
+ * eval-mode forward → per-window logits → `decode` → `score` / `predictionFile`.
  */
 import type { z } from 'zod';
 import type { Tensor, tf } from '../backend/tf.js';
+import type { Semantics } from '../distill/losses.js';
 import type { ModelConfig } from '../model/config.js';
 import type { BertTokenizer } from '../tokenizer/index.js';
 
@@ -34,42 +37,79 @@ export interface FeatureContext<Config> {
   tokenizer: BertTokenizer;
   /** Label list (from the config or the training data), index = label id. */
   labels: readonly string[];
+  /** Positions per feature including [CLS] and [SEP]: the stage's resolved max_seq_length. */
+  maxSeqLength: number;
 }
 
-export interface TaskModule<Config, Example, Feature, Output> {
-  /** The `kind` value of a `tasks:` entry that selects this module. */
+/** How features become one batch: padded to `seqLen` (fixed padding) or to the longest feature. */
+export interface CollateContext<Config> {
+  config: Config;
+  padId: number;
+  seqLen?: number;
+}
+
+/** The stage settings the prediction-layer target reads (the resolved recipe's values). */
+export interface LossSettings {
+  semantics: Semantics;
+  temperature: number;
+  temperatureSquared: boolean;
+}
+
+/** Every feature has token ids; their count is the feature's length (batching buckets by it). */
+export interface FeatureBase {
+  inputIds: number[]; // [T]
+}
+
+export interface TaskModule<Config, Example, Feature extends FeatureBase, Output> {
+  /** The module's name (`classification`, `token-classification`, `span`). */
   readonly kind: string;
+  /** The `type` values of `tasks:` entries this module serves. */
+  readonly types: readonly string[];
   /** zod schema of the `tasks:` entry (strict, a description per field, defaults here only). */
-  readonly schema: z.ZodType<Config>;
+  readonly schema: z.ZodType<Config, unknown>;
   /** The file formats `--format` accepts for this kind; the first is the default when the extension says nothing. */
   readonly formats: readonly string[];
+  /** Hugging Face architecture name export writes (`BertForTokenClassification`, …). */
+  readonly exportArchitecture: string;
 
-  /** Every example of `file`; malformed input is a DataError naming file:line. */
-  read(file: string, format: string, config: Config): Example[];
+  /** The label list the config fixes, in label-id order; undefined when it comes from the training data. */
+  labelsOf(config: Config): readonly string[] | undefined;
+  /**
+   * The metrics `eval.metric` may name for this config, the default (the one that picks the best
+   * checkpoint when the stage names none) first.
+   */
+  metrics(config: Config): readonly string[];
+  /** Why `metric` does not fit this config (one line, naming what does), or undefined when it does. */
+  metricProblem(config: Config, metric: string, taskName: string): string | undefined;
+
+  /** Every example of `file`; malformed input is a DataError naming file:line. `labels`: the resolved label list. */
+  read(file: string, config: Config, opts: { labelled: boolean; taskName?: string; labels?: readonly string[] }): Example[];
   /** The label list when the config gives none: collected from training examples, in a deterministic order. */
   labelsFrom(examples: readonly Example[]): string[];
   /** Model inputs of one example: one feature per window, nothing truncated silently. */
   features(example: Example, ctx: FeatureContext<Config>): Feature[];
-  /** Stacks features into a batch (padding already done by `features`). */
-  collate(features: readonly Feature[]): Batch;
+  /** Stacks features into a batch. */
+  collate(features: readonly Feature[], ctx: CollateContext<Config>): Batch;
 
-  /** The model head the kind needs and its output size, for `tinybert create` and export. */
-  head(labels: readonly string[]): { head: ModelConfig['head']; numLabels: number };
-  /** Hugging Face architecture name export writes (`BertForTokenClassification`, …). */
-  readonly exportArchitecture: string;
+  /** The model head the kind needs and its output size, for stages, `tinybert create` and export. */
+  head(config: Config, labels: readonly string[]): { head: ModelConfig['head']; numLabels: number };
 
   /** Hard-label loss of a batch: logits from the head, positions with IGNORE_INDEX skipped. */
-  hardLoss(logits: Tensor, batch: Batch): tf.Scalar;
+  hardLoss(logits: Tensor, batch: Batch, config: Config): tf.Scalar;
   /**
-   * Prediction-layer distillation target: soft cross-entropy at `temperature` between student and
-   * teacher logits over the positions the kind scores (valid tokens; start and end averaged for span).
+   * Prediction-layer distillation target: soft cross-entropy at the stage temperature between
+   * student and teacher logits over the positions the kind scores (valid tokens; start and end
+   * averaged for span).
    */
-  distillLoss(student: Tensor, teacher: Tensor, batch: Batch, temperature: number): tf.Scalar;
+  distillLoss(student: Tensor, teacher: Tensor, batch: Batch, config: Config, settings: LossSettings): tf.Scalar;
 
   /** Per-example outputs from the per-window logits of its features (merging windows). */
-  decode(example: Example, features: readonly Feature[], logits: readonly Float32Array[], labels: readonly string[]): Output;
+  decode(example: Example, features: readonly Feature[], logits: readonly Float32Array[], labels: readonly string[], config: Config): Output;
   /** Metrics of predictions against the examples' gold labels, as fractions; the keys `--json` prints. */
-  score(examples: readonly Example[], outputs: readonly Output[]): Record<string, number>;
-  /** Lines of the prediction file `eval --predictions` writes (conlleval input, CMRC JSON, one label per line). */
+  score(examples: readonly Example[], outputs: readonly Output[], labels: readonly string[], config: Config): Record<string, number>;
+  /** Text of the prediction file `eval --predictions` writes (conlleval input, CMRC JSON, one label per line). */
   predictionFile(examples: readonly Example[], outputs: readonly Output[]): string;
 }
+
+/** A module of any kind, as the registry holds them (each kind's types meet only inside its module). */
+export type AnyTaskModule = TaskModule<any, any, any, any>;

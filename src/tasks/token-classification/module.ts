@@ -32,21 +32,31 @@ function argmaxRows(logits: Float32Array, k: number): number[] {
   return out;
 }
 
+/** The metrics a stage may pick the best checkpoint by; per-type F1 (`f1_PER`, …) are reported too. */
+const METRICS = ['f1', 'precision', 'recall', 'accuracy'] as const;
+
 export const tokenClassification: TaskModule<TokenClassificationTask, Sentence, TokenWindow, string[]> = {
   kind: 'token-classification',
+  types: ['token-classification'],
   schema: tokenClassificationTaskSchema,
   formats: nerFormatSchema.options,
   exportArchitecture: 'BertForTokenClassification',
 
-  read: (file, format, config) => readTaskFile(file, { ...config, format: format as NerFormat }),
+  labelsOf: (config) => config.labels,
+  metrics: () => METRICS,
+  metricProblem: (_config, metric) =>
+    (METRICS as readonly string[]).includes(metric) ? undefined : `${metric} does not apply to a token-classification task; use ${METRICS.join(', ')}`,
+
+  read: (file, config, { labels }) => readTaskFile(file, config, labels && [...labels]),
   labelsFrom: (examples) => labelList(examples.flatMap((s) => s.tags)),
 
-  features(sentence, { config, tokenizer, labels }) {
+  features(sentence, { config, tokenizer, labels, maxSeqLength }) {
     const ids = new Map(labels.map((l, i) => [l, i]));
     const labelIds = sentence.tags.length ? sentence.tags.map((t) => ids.get(t)!) : undefined;
-    return encodeTokens(tokenizer, sentence.tokens, labelIds, { maxSeqLength: config.max_seq_length, stride: config.stride });
+    return encodeTokens(tokenizer, sentence.tokens, labelIds, { maxSeqLength, stride: Math.min(config.stride, maxSeqLength - 2) });
   },
 
+  // Windows come padded to max_seq_length (fixed padding).
   collate(features): Batch {
     return {
       inputIds: stack(features.map((f) => f.inputIds), 'int32'), // [B, T]
@@ -57,14 +67,15 @@ export const tokenClassification: TaskModule<TokenClassificationTask, Sentence, 
     };
   },
 
-  head: (labels) => ({ head: 'token-classification', numLabels: labels.length }),
+  head: (_config, labels) => ({ head: 'token-classification', numLabels: labels.length }),
 
   // Positions with IGNORE_INDEX (other pieces, [CLS], [SEP], padding) are skipped by hardLabelLoss.
   hardLoss: (logits, batch) =>
     tf.tidy(() => hardLabelLoss(logits, batch.labels!, { semantics: 'masked', mask: batch.attentionMask.toFloat() })), // logits [B, T, K]
 
-  distillLoss: (student, teacher, batch, temperature) =>
-    softCrossEntropy(student, teacher, { semantics: 'masked', mask: batch.scoreMask!, temperature }), // [B, T, K] each
+  // Averaged over first pieces whatever the stage's semantics: the reference has no token task to follow.
+  distillLoss: (student, teacher, batch, _config, s) =>
+    softCrossEntropy(student, teacher, { semantics: 'masked', mask: batch.scoreMask!, temperature: s.temperature, temperatureSquared: s.temperatureSquared }), // [B, T, K] each
 
   decode(sentence, features, logits, labels) {
     if (logits.length !== features.length) {
