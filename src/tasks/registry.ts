@@ -21,6 +21,9 @@ export const TASK_TYPES = Object.keys(TASK_MODULES) as TaskTypeName[];
 /** The distinct modules, each once. */
 const MODULES: AnyTaskModule[] = [...new Set<AnyTaskModule>(Object.values(TASK_MODULES))];
 
+/** Every file format some module reads (`--format` choices). */
+export const TASK_FORMATS: readonly string[] = [...new Set(MODULES.flatMap((m) => m.formats))];
+
 /** Every resolved `tasks:` entry (a union over the modules' configs). */
 export type TaskEntry = { [K in TaskTypeName]: z.output<(typeof TASK_MODULES)[K]['schema']> }[TaskTypeName];
 
@@ -32,6 +35,14 @@ export const taskSchema = z
     error: (iss) => (iss.code === 'invalid_union' ? unknownType(iss.input) : undefined),
   })
   .describe('a labelled dataset; type selects the task kind and the fields it takes') as unknown as z.ZodType<TaskEntry, unknown>;
+
+/** The module that evaluates a model with this head, if any. */
+export function moduleForHead(head: string): AnyTaskModule | undefined {
+  return MODULES.find((m) => m.modelHead === head);
+}
+
+/** The model heads some module evaluates. */
+export const TASK_HEADS: readonly string[] = MODULES.map((m) => m.modelHead);
 
 /** The module of a resolved `tasks:` entry. */
 export function taskModule(task: { type: string }): AnyTaskModule {

@@ -16,6 +16,8 @@
  */
 import type { z } from 'zod';
 import type { Tensor, tf } from '../backend/tf.js';
+import type { SettingNames } from '../data/classification.js';
+import type { Column } from '../data/format.js';
 import type { Semantics } from '../distill/losses.js';
 import type { ModelConfig } from '../model/config.js';
 import type { BertTokenizer } from '../tokenizer/index.js';
@@ -55,6 +57,30 @@ export interface LossSettings {
   temperatureSquared: boolean;
 }
 
+/**
+ * A data file named on the command line (`eval --data`, `predict --input`) instead of in a recipe:
+ * the flags that say how to read it, under a recipe task's names (`--text-a` for `columns.text_a`).
+ */
+export interface FileOptions {
+  format?: string;
+  header?: boolean;
+  textA?: Column;
+  textB?: Column;
+  label?: Column;
+  /** Label names in label-id order (default: the model's id2label). */
+  labels?: string[];
+  skipLabels?: string[];
+  labelAliases?: Record<string, string>;
+  /** How messages name these settings (the CLI: --text-b; default: recipe fields). */
+  names?: SettingNames;
+}
+
+/** What a file config takes from the model: its head's output count and id2label names. */
+export interface ModelLabels {
+  numLabels: number;
+  labels: readonly string[];
+}
+
 /** Every feature has token ids; their count is the feature's length (batching buckets by it). */
 export interface FeatureBase {
   inputIds: number[]; // [T]
@@ -71,6 +97,8 @@ export interface TaskModule<Config, Example, Feature extends FeatureBase, Output
   readonly formats: readonly string[];
   /** Hugging Face architecture name export writes (`BertForTokenClassification`, …). */
   readonly exportArchitecture: string;
+  /** The model head this kind trains; a model directory with this head is evaluated by this module. */
+  readonly modelHead: ModelConfig['head'];
 
   /** The label list the config fixes, in label-id order; undefined when it comes from the training data. */
   labelsOf(config: Config): readonly string[] | undefined;
@@ -83,7 +111,16 @@ export interface TaskModule<Config, Example, Feature extends FeatureBase, Output
   metricProblem(config: Config, metric: string, taskName: string): string | undefined;
 
   /** Every example of `file`; malformed input is a DataError naming file:line. `labels`: the resolved label list. */
-  read(file: string, config: Config, opts: { labelled: boolean; taskName?: string; labels?: readonly string[] }): Example[];
+  read(file: string, config: Config, opts: { labelled: boolean; taskName?: string; labels?: readonly string[]; names?: SettingNames }): Example[];
+  /**
+   * The config of a file named on the command line, from its flags and the model (the label list is
+   * the model's or `--labels`; `labelled`: eval reads gold labels, predict does not).
+   */
+  fileConfig(file: string, opts: FileOptions & { maxSeqLength: number }, model: ModelLabels, labelled: boolean): Config;
+  /** The examples `predict` labels: `file` as `fileConfig` describes it, or free text when no data flag is given. */
+  readInputs(file: string, config: Config, opts: FileOptions): Example[];
+  /** The JSON record `predict` prints for one example (entities with offsets, a label with probabilities, …). */
+  predictionRecord(example: Example, output: Output): Record<string, unknown>;
   /** The label list when the config gives none: collected from training examples, in a deterministic order. */
   labelsFrom(examples: readonly Example[]): string[];
   /** Model inputs of one example: one feature per window, nothing truncated silently. */
@@ -109,6 +146,8 @@ export interface TaskModule<Config, Example, Feature extends FeatureBase, Output
   score(examples: readonly Example[], outputs: readonly Output[], labels: readonly string[], config: Config): Record<string, number>;
   /** Text of the prediction file `eval --predictions` writes (conlleval input, CMRC JSON, one label per line). */
   predictionFile(examples: readonly Example[], outputs: readonly Output[]): string;
+  /** confusion[gold][predicted] counts, for kinds with one class per example (classification). */
+  confusion?(examples: readonly Example[], outputs: readonly Output[], labels: readonly string[], config: Config): number[][] | undefined;
 }
 
 /** A module of any kind, as the registry holds them (each kind's types meet only inside its module). */

@@ -16,6 +16,7 @@ import { allMetrics, argmaxRows, CLASSIFICATION_METRICS, REGRESSION_METRICS } fr
 import { hardLabelLoss, softCrossEntropy, type OutputMode } from '../../distill/losses.js';
 import { ShapeError } from '../../errors.js';
 import type { Batch, TaskModule } from '../task-module.js';
+import { classificationFileConfig, readClassificationInputs } from './files.js';
 import { classificationTaskSchema, type ClassificationTask } from './task.js';
 
 /** The prediction of one example: a class with its probability, or a regression score. */
@@ -57,6 +58,7 @@ export const classification: TaskModule<ClassificationTask, Example, Feature, Cl
   schema: classificationTaskSchema,
   formats: dataFormatSchema.options,
   exportArchitecture: 'BertForSequenceClassification',
+  modelHead: 'classification',
 
   labelsOf: (config) => (config.type === 'regression' ? [] : config.labels),
   metrics: (config) => (config.type === 'regression' ? REGRESSION_METRICS : CLASSIFICATION_METRICS),
@@ -70,9 +72,18 @@ export const classification: TaskModule<ClassificationTask, Example, Feature, Cl
     return undefined;
   },
 
-  read(file, config, { labelled, taskName }) {
-    return readTaskSplit({ ...config, train: file }, 'train', { labelled, taskName, names: recipeNames(taskName) });
+  read(file, config, { labelled, taskName, names }) {
+    return readTaskSplit({ ...config, train: file }, 'train', { labelled, taskName, names: names ?? recipeNames(taskName) });
   },
+  fileConfig: classificationFileConfig,
+  readInputs: readClassificationInputs,
+  predictionRecord: (example, output) => ({
+    text_a: example.textA,
+    ...(example.textB === undefined ? {} : { text_b: example.textB }),
+    ...(output.label === undefined ? {} : { label: output.label }),
+    score: output.score,
+    ...(output.probabilities ? { probabilities: output.probabilities } : {}),
+  }),
   // The schema requires labels for classification and forbids them for regression: nothing to collect.
   labelsFrom: () => [],
 
@@ -112,4 +123,11 @@ export const classification: TaskModule<ClassificationTask, Example, Feature, Cl
   },
 
   predictionFile: (_examples, outputs) => `${outputs.map((o) => o.label ?? String(o.score)).join('\n')}\n`,
+
+  confusion(examples, outputs, labels, config) {
+    if (config.type === 'regression') return undefined;
+    const m = labels.map(() => new Array<number>(labels.length).fill(0));
+    examples.forEach((e, i) => m[e.label]![outputs[i]!.index!]!++);
+    return m;
+  },
 };

@@ -8,11 +8,13 @@
  */
 import { tf, type Tensor } from '../../backend/tf.js';
 import { hardLabelLoss, softCrossEntropy } from '../../distill/losses.js';
-import { ShapeError } from '../../errors.js';
+import { DataError, ShapeError, UsageError } from '../../errors.js';
+import { readText } from '../../data/rows.js';
+import { validate } from '../../util/validate.js';
 import type { Batch, TaskModule } from '../task-module.js';
-import { predictionLines } from './decode.js';
+import { decodeEntities, predictionLines } from './decode.js';
 import { encodeTokens, mergeWindows, type TokenWindow } from './features.js';
-import { nerFormatSchema, type NerFormat, type Sentence } from './formats.js';
+import { charTokens, nerFormatFromPath, nerFormatSchema, type Sentence } from './formats.js';
 import { scoreEntities } from './metrics.js';
 import { labelList } from './tags.js';
 import { readTaskFile, tokenClassificationTaskSchema, type TokenClassificationTask } from './task.js';
@@ -41,6 +43,7 @@ export const tokenClassification: TaskModule<TokenClassificationTask, Sentence, 
   schema: tokenClassificationTaskSchema,
   formats: nerFormatSchema.options,
   exportArchitecture: 'BertForTokenClassification',
+  modelHead: 'token-classification',
 
   labelsOf: (config) => config.labels,
   metrics: () => METRICS,
@@ -48,6 +51,34 @@ export const tokenClassification: TaskModule<TokenClassificationTask, Sentence, 
     (METRICS as readonly string[]).includes(metric) ? undefined : `${metric} does not apply to a token-classification task; use ${METRICS.join(', ')}`,
 
   read: (file, config, { labels }) => readTaskFile(file, config, labels && [...labels]),
+
+  // The model's tags (or --labels); windows of half the positions apart.
+  fileConfig(file, opts, model, labelled) {
+    const labels = [...(opts.labels ?? model.labels)];
+    if (labels.length !== model.numLabels) throw new UsageError(`--labels: ${labels.length} tags given but the model has ${model.numLabels} outputs`);
+    const stride = Math.max(1, Math.floor((opts.maxSeqLength - 2) / 2));
+    if (opts.format === undefined && !nerFormatFromPath(file) && labelled) {
+      throw new UsageError(`--format: cannot tell the format of ${file} from its name; give --format ${nerFormatSchema.options.join('|')}`);
+    }
+    // predict's free text (no --format) is read line by line; the format is then not used.
+    const format = opts.format ?? nerFormatFromPath(file) ?? 'conll';
+    const raw = { type: 'token-classification', train: file, format, labels, max_seq_length: opts.maxSeqLength, stride };
+    return validate(tokenClassificationTaskSchema, raw, file, UsageError);
+  },
+  // Free text: one sentence per non-blank line, one token per character; with --format, a data file (its tags ignored).
+  readInputs(file, config, opts) {
+    const sentences =
+      opts.format === undefined
+        ? readText(file)
+            .split('\n')
+            .map((line, i) => ({ line: line.replace(/\r$/, ''), i }))
+            .filter(({ line }) => line.trim() !== '')
+            .map(({ line, i }) => ({ ...charTokens(line), tags: [], source: `${file}:${i + 1}` }))
+        : readTaskFile(file, { ...config, labels: undefined }).map((s) => ({ ...s, tags: [] }));
+    if (sentences.length === 0) throw new DataError(`${file}: no examples (empty input file)`);
+    return sentences;
+  },
+  predictionRecord: (sentence, tags) => ({ text: sentence.text, entities: decodeEntities(sentence, tags) }),
   labelsFrom: (examples) => labelList(examples.flatMap((s) => s.tags)),
 
   features(sentence, { config, tokenizer, labels, maxSeqLength }) {
