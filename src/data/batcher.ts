@@ -14,22 +14,11 @@
 import { z } from 'zod';
 import { DataError } from '../errors.js';
 import { corpusPositionSchema, CORPUS_START, type Corpus, type CorpusPosition, type CorpusSequence } from './corpus.js';
+import { collate, type Batch } from './collate.js';
 import { corpusFeature, type Feature } from './features.js';
-import { Rng, rngStateSchema, seedState } from './rng.js';
 
-/** One batch as flat row-major arrays: ids, types and mask are [B, T]; labels [B]. */
-export interface Batch {
-  inputIds: Int32Array;
-  tokenTypeIds: Int32Array;
-  /** 1 on real tokens, 0 on padding. */
-  attentionMask: Int32Array;
-  /** Int32 class indices, or Float32 regression targets; absent for unlabelled data. */
-  labels?: Int32Array | Float32Array;
-  batchSize: number;
-  seqLen: number;
-  /** [B] index of each row's feature in the batcher's input (to put predictions back in order). */
-  indices?: Int32Array;
-}
+export { collate, type Batch } from './collate.js';
+import { Rng, rngStateSchema, seedState } from './rng.js';
 
 export interface BatcherOptions {
   batchSize: number;
@@ -48,32 +37,6 @@ export interface BatcherOptions {
   padId?: number;
   /** Label array type (default int: class indices). */
   labelType?: 'int' | 'float';
-}
-
-/** Pads `features` into one batch of length `seqLen` (default: the longest feature). */
-export function collate(features: readonly Feature[], opts: { seqLen?: number; padId?: number; labelType?: 'int' | 'float' } = {}): Batch {
-  const B = features.length;
-  const longest = features.reduce((m, f) => Math.max(m, f.inputIds.length), 0);
-  const T = opts.seqLen ?? longest;
-  if (longest > T) throw new DataError(`a feature has ${longest} tokens, more than the batch length ${T}`);
-  const inputIds = new Int32Array(B * T).fill(opts.padId ?? 0);
-  const tokenTypeIds = new Int32Array(B * T);
-  const attentionMask = new Int32Array(B * T);
-  features.forEach((f, b) => {
-    inputIds.set(f.inputIds, b * T);
-    tokenTypeIds.set(f.tokenTypeIds, b * T);
-    attentionMask.fill(1, b * T, b * T + f.inputIds.length);
-  });
-  const batch: Batch = { inputIds, tokenTypeIds, attentionMask, batchSize: B, seqLen: T };
-  const labelled = features.filter((f) => f.label !== undefined).length;
-  if (labelled === B && B > 0) {
-    const labels = opts.labelType === 'float' ? new Float32Array(B) : new Int32Array(B);
-    features.forEach((f, b) => (labels[b] = f.label!));
-    batch.labels = labels;
-  } else if (labelled > 0) {
-    throw new DataError(`a batch mixes labelled and unlabelled features (${labelled} of ${B} labelled)`);
-  }
-  return batch;
 }
 
 /**

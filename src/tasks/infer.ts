@@ -11,11 +11,11 @@ import { tf, type Tensor } from '../backend/tf.js';
 import { ShapeError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
 import type { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
-import type { AnyTaskModule, Batch, FeatureBase } from './task-module.js';
+import type { AnyTaskInference, AnyTaskModule, Batch, FeatureBase } from './task-module.js';
 
-/** A task ready to run: its module, resolved config and label list, and the model's tokenizer. */
-export interface TaskSetup {
-  module: AnyTaskModule;
+/** A task ready to run: its module (or just its inference part), resolved config and label list, and the model's tokenizer. */
+export interface TaskSetup<M extends AnyTaskInference = AnyTaskModule> {
+  module: M;
   config: unknown;
   /** Label names in label-id order (empty for regression). */
   labels: readonly string[];
@@ -25,7 +25,7 @@ export interface TaskSetup {
 }
 
 /** The features of each example (one array per example: its windows). */
-export function featuresOf(task: TaskSetup, examples: readonly unknown[]): FeatureBase[][] {
+export function featuresOf(task: TaskSetup<AnyTaskInference>, examples: readonly unknown[]): FeatureBase[][] {
   const ctx = { config: task.config, tokenizer: task.tokenizer, labels: task.labels, maxSeqLength: task.maxSeqLength };
   return examples.map((e) => task.module.features(e, ctx) as FeatureBase[]);
 }
@@ -48,7 +48,7 @@ export function featureLogits(model: BertModel, features: readonly FeatureBase[]
 }
 
 /** The decoded output of every example. */
-export function inferExamples(model: BertModel, task: TaskSetup, examples: readonly unknown[], batchSize: number): unknown[] {
+export function inferExamples(model: BertModel, task: TaskSetup<AnyTaskInference>, examples: readonly unknown[], batchSize: number): unknown[] {
   const perExample = featuresOf(task, examples);
   const collate = (part: readonly FeatureBase[]) => task.module.collate(part, { config: task.config, padId: task.tokenizer.padId });
   const logits = featureLogits(model, perExample.flat(), collate, batchSize);

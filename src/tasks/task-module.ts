@@ -86,22 +86,48 @@ export interface FeatureBase {
   inputIds: number[]; // [T]
 }
 
-export interface TaskModule<Config, Example, Feature extends FeatureBase, Output> {
+/**
+ * What inference needs of a kind: features → batch → logits → outputs, for a config made from a
+ * file, a recipe or raw text. Browser-safe in every module (no file access), so the browser loader
+ * runs the same path as eval and predict.
+ */
+export interface TaskInference<Config, Example, Feature extends FeatureBase, Output> {
   /** The module's name (`classification`, `token-classification`, `span`). */
   readonly kind: string;
+  /** The model head this kind trains; a model directory with this head is evaluated by this module. */
+  readonly modelHead: ModelConfig['head'];
+  /** Hugging Face architecture name export writes (`BertForTokenClassification`, …). */
+  readonly exportArchitecture: string;
+
+  /** The label list the config fixes, in label-id order; undefined when it comes from the training data. */
+  labelsOf(config: Config): readonly string[] | undefined;
+  /** A config for raw texts (the browser's inputs): the model's labels, windows of `maxSeqLength` positions. */
+  textConfig(maxSeqLength: number, model: ModelLabels): Config;
+  /** An unlabelled example from raw text (a pair for sentence-pair classification). */
+  textExample(input: string | readonly [string, string]): Example;
+
+  /** Model inputs of one example: one feature per window, nothing truncated silently. */
+  features(example: Example, ctx: FeatureContext<Config>): Feature[];
+  /** Stacks features into a batch. */
+  collate(features: readonly Feature[], ctx: CollateContext<Config>): Batch;
+  /** The model head the kind needs and its output size, for stages, `tinybert create` and export. */
+  head(config: Config, labels: readonly string[]): { head: ModelConfig['head']; numLabels: number };
+
+  /** Per-example outputs from the per-window logits of its features (merging windows). */
+  decode(example: Example, features: readonly Feature[], logits: readonly Float32Array[], labels: readonly string[], config: Config): Output;
+  /** The JSON record `predict` prints for one example (entities with offsets, a label with probabilities, …). */
+  predictionRecord(example: Example, output: Output): Record<string, unknown>;
+}
+
+/** A task kind: inference, plus its recipe schema, readers, losses, metrics and prediction file. */
+export interface TaskModule<Config, Example, Feature extends FeatureBase, Output> extends TaskInference<Config, Example, Feature, Output> {
   /** The `type` values of `tasks:` entries this module serves. */
   readonly types: readonly string[];
   /** zod schema of the `tasks:` entry (strict, a description per field, defaults here only). */
   readonly schema: z.ZodType<Config, unknown>;
   /** The file formats `--format` accepts for this kind; the first is the default when the extension says nothing. */
   readonly formats: readonly string[];
-  /** Hugging Face architecture name export writes (`BertForTokenClassification`, …). */
-  readonly exportArchitecture: string;
-  /** The model head this kind trains; a model directory with this head is evaluated by this module. */
-  readonly modelHead: ModelConfig['head'];
 
-  /** The label list the config fixes, in label-id order; undefined when it comes from the training data. */
-  labelsOf(config: Config): readonly string[] | undefined;
   /**
    * The metrics `eval.metric` may name for this config, the default (the one that picks the best
    * checkpoint when the stage names none) first.
@@ -112,6 +138,8 @@ export interface TaskModule<Config, Example, Feature extends FeatureBase, Output
 
   /** Every example of `file`; malformed input is a DataError naming file:line. `labels`: the resolved label list. */
   read(file: string, config: Config, opts: { labelled: boolean; taskName?: string; labels?: readonly string[]; names?: SettingNames }): Example[];
+  /** The label list when the config gives none: collected from training examples, in a deterministic order. */
+  labelsFrom(examples: readonly Example[]): string[];
   /**
    * The config of a file named on the command line, from its flags and the model (the label list is
    * the model's or `--labels`; `labelled`: eval reads gold labels, predict does not).
@@ -119,17 +147,6 @@ export interface TaskModule<Config, Example, Feature extends FeatureBase, Output
   fileConfig(file: string, opts: FileOptions & { maxSeqLength: number }, model: ModelLabels, labelled: boolean): Config;
   /** The examples `predict` labels: `file` as `fileConfig` describes it, or free text when no data flag is given. */
   readInputs(file: string, config: Config, opts: FileOptions): Example[];
-  /** The JSON record `predict` prints for one example (entities with offsets, a label with probabilities, …). */
-  predictionRecord(example: Example, output: Output): Record<string, unknown>;
-  /** The label list when the config gives none: collected from training examples, in a deterministic order. */
-  labelsFrom(examples: readonly Example[]): string[];
-  /** Model inputs of one example: one feature per window, nothing truncated silently. */
-  features(example: Example, ctx: FeatureContext<Config>): Feature[];
-  /** Stacks features into a batch. */
-  collate(features: readonly Feature[], ctx: CollateContext<Config>): Batch;
-
-  /** The model head the kind needs and its output size, for stages, `tinybert create` and export. */
-  head(config: Config, labels: readonly string[]): { head: ModelConfig['head']; numLabels: number };
 
   /** Hard-label loss of a batch: logits from the head, positions with IGNORE_INDEX skipped. */
   hardLoss(logits: Tensor, batch: Batch, config: Config): tf.Scalar;
@@ -140,8 +157,6 @@ export interface TaskModule<Config, Example, Feature extends FeatureBase, Output
    */
   distillLoss(student: Tensor, teacher: Tensor, batch: Batch, config: Config, settings: LossSettings): tf.Scalar;
 
-  /** Per-example outputs from the per-window logits of its features (merging windows). */
-  decode(example: Example, features: readonly Feature[], logits: readonly Float32Array[], labels: readonly string[], config: Config): Output;
   /** Metrics of predictions against the examples' gold labels, as fractions; the keys `--json` prints. */
   score(examples: readonly Example[], outputs: readonly Output[], labels: readonly string[], config: Config): Record<string, number>;
   /** Text of the prediction file `eval --predictions` writes (conlleval input, CMRC JSON, one label per line). */
@@ -152,3 +167,5 @@ export interface TaskModule<Config, Example, Feature extends FeatureBase, Output
 
 /** A module of any kind, as the registry holds them (each kind's types meet only inside its module). */
 export type AnyTaskModule = TaskModule<any, any, any, any>;
+/** The inference part of a module of any kind, as the browser registry holds them. */
+export type AnyTaskInference = TaskInference<any, any, any, any>;

@@ -1,51 +1,33 @@
 /**
  * Token classification as a TaskModule: the parts of this folder behind the one interface the
- * stage runner, eval, predict and the browser loader use. Registering it is one line:
- * `'token-classification': tokenClassification`.
+ * stage runner, eval, predict and the browser loader use (the inference part, browser-safe, is
+ * inference.ts). Registering it is one line: `'token-classification': tokenClassification`.
  *
- * An example is a Sentence; a sentence to predict has no tags (`tags: []`). The output of an
- * example is one predicted tag per input token, merged over its windows.
+ * The output of an example is one predicted tag per input token, merged over its windows.
  */
-import { tf, type Tensor } from '../../backend/tf.js';
+import { tf } from '../../backend/tf.js';
 import { hardLabelLoss, softCrossEntropy } from '../../distill/losses.js';
-import { DataError, ShapeError, UsageError } from '../../errors.js';
+import { DataError, UsageError } from '../../errors.js';
 import { readText } from '../../data/rows.js';
 import { validate } from '../../util/validate.js';
-import type { Batch, TaskModule } from '../task-module.js';
-import { decodeEntities, predictionLines } from './decode.js';
-import { encodeTokens, mergeWindows, type TokenWindow } from './features.js';
+import type { TaskModule } from '../task-module.js';
+import { predictionLines } from './decode.js';
+import type { TokenWindow } from './features.js';
 import { charTokens, nerFormatFromPath, nerFormatSchema, type Sentence } from './formats.js';
+import { defaultStride, tokenClassificationInference } from './inference.js';
 import { scoreEntities } from './metrics.js';
 import { labelList } from './tags.js';
 import { readTaskFile, tokenClassificationTaskSchema, type TokenClassificationTask } from './task.js';
-
-function stack(rows: readonly number[][], dtype: 'int32' | 'float32'): Tensor {
-  return tf.tensor2d(rows as number[][], [rows.length, rows[0]?.length ?? 0], dtype); // [B, T]
-}
-
-/** Index of the largest of `k` logits at each position of one window. */
-function argmaxRows(logits: Float32Array, k: number): number[] {
-  const out: number[] = [];
-  for (let p = 0; p < logits.length; p += k) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (logits[p + j] > logits[p + best]) best = j;
-    out.push(best);
-  }
-  return out;
-}
 
 /** The metrics a stage may pick the best checkpoint by; per-type F1 (`f1_PER`, …) are reported too. */
 const METRICS = ['f1', 'precision', 'recall', 'accuracy'] as const;
 
 export const tokenClassification: TaskModule<TokenClassificationTask, Sentence, TokenWindow, string[]> = {
-  kind: 'token-classification',
+  ...tokenClassificationInference,
   types: ['token-classification'],
   schema: tokenClassificationTaskSchema,
   formats: nerFormatSchema.options,
-  exportArchitecture: 'BertForTokenClassification',
-  modelHead: 'token-classification',
 
-  labelsOf: (config) => config.labels,
   metrics: () => METRICS,
   metricProblem: (_config, metric) =>
     (METRICS as readonly string[]).includes(metric) ? undefined : `${metric} does not apply to a token-classification task; use ${METRICS.join(', ')}`,
@@ -56,7 +38,7 @@ export const tokenClassification: TaskModule<TokenClassificationTask, Sentence, 
   fileConfig(file, opts, model, labelled) {
     const labels = [...(opts.labels ?? model.labels)];
     if (labels.length !== model.numLabels) throw new UsageError(`--labels: ${labels.length} tags given but the model has ${model.numLabels} outputs`);
-    const stride = Math.max(1, Math.floor((opts.maxSeqLength - 2) / 2));
+    const stride = defaultStride(opts.maxSeqLength);
     if (opts.format === undefined && !nerFormatFromPath(file) && labelled) {
       throw new UsageError(`--format: cannot tell the format of ${file} from its name; give --format ${nerFormatSchema.options.join('|')}`);
     }
@@ -78,27 +60,7 @@ export const tokenClassification: TaskModule<TokenClassificationTask, Sentence, 
     if (sentences.length === 0) throw new DataError(`${file}: no examples (empty input file)`);
     return sentences;
   },
-  predictionRecord: (sentence, tags) => ({ text: sentence.text, entities: decodeEntities(sentence, tags) }),
   labelsFrom: (examples) => labelList(examples.flatMap((s) => s.tags)),
-
-  features(sentence, { config, tokenizer, labels, maxSeqLength }) {
-    const ids = new Map(labels.map((l, i) => [l, i]));
-    const labelIds = sentence.tags.length ? sentence.tags.map((t) => ids.get(t)!) : undefined;
-    return encodeTokens(tokenizer, sentence.tokens, labelIds, { maxSeqLength, stride: Math.min(config.stride, maxSeqLength - 2) });
-  },
-
-  // Windows come padded to max_seq_length (fixed padding).
-  collate(features): Batch {
-    return {
-      inputIds: stack(features.map((f) => f.inputIds), 'int32'), // [B, T]
-      tokenTypeIds: stack(features.map((f) => f.tokenTypeIds), 'int32'), // [B, T]
-      attentionMask: stack(features.map((f) => f.attentionMask), 'int32'), // [B, T]
-      labels: stack(features.map((f) => f.labelIds), 'int32'), // [B, T]
-      scoreMask: stack(features.map((f) => f.tokenMask), 'float32'), // [B, T]
-    };
-  },
-
-  head: (_config, labels) => ({ head: 'token-classification', numLabels: labels.length }),
 
   // Positions with IGNORE_INDEX (other pieces, [CLS], [SEP], padding) are skipped by hardLabelLoss.
   hardLoss: (logits, batch) =>
@@ -107,14 +69,6 @@ export const tokenClassification: TaskModule<TokenClassificationTask, Sentence, 
   // Averaged over first pieces whatever the stage's semantics: the reference has no token task to follow.
   distillLoss: (student, teacher, batch, _config, s) =>
     softCrossEntropy(student, teacher, { semantics: 'masked', mask: batch.scoreMask!, temperature: s.temperature, temperatureSquared: s.temperatureSquared }), // [B, T, K] each
-
-  decode(sentence, features, logits, labels) {
-    if (logits.length !== features.length) {
-      throw new ShapeError(`${features.length} windows but logits for ${logits.length}; expected one row per window`);
-    }
-    const perPosition = logits.map((l) => argmaxRows(l, labels.length)); // [windows][T]
-    return mergeWindows(features, perPosition, sentence.tokens.length).map((id) => labels[id]);
-  },
 
   score(examples, outputs) {
     const s = scoreEntities(
