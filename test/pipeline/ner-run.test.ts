@@ -27,7 +27,7 @@ describe('a token-classification recipe', () => {
     log = events(join(dir, 'whole'));
   }, 300_000);
 
-  it('fine-tunes (the hard loss decreases), distils both task stages and logs dev precision, recall and f1', () => {
+  it('fine-tunes (the hard loss decreases), distils both task stages, logs dev precision, recall and f1, and exports a BertForTokenClassification', () => {
     const hard = log.filter((e) => e.event === 'step' && e.stage === 'ft').map((e) => e['loss.hard'] as number);
     expect(hard.length).toBe(24);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -42,6 +42,8 @@ describe('a token-classification recipe', () => {
     const config = JSON.parse(readFileSync(join(dir, 'whole', 'tp', 'final', 'config.json'), 'utf8'));
     expect(config.architectures).toEqual(['BertForTokenClassification']);
     expect(Object.values(config.id2label)).toContain('O');
+    const exported = JSON.parse(readFileSync(join(dir, 'whole', 'export', 'config.json'), 'utf8'));
+    expect(exported.architectures).toEqual(['BertForTokenClassification']);
   });
 
   it('a token-classification run interrupted mid-stage resumes bit-identical to an uninterrupted run', async () => {
