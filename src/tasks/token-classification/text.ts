@@ -1,8 +1,7 @@
 /** Raw text as a sentence to label: browser-safe (the readers in formats.ts read files). */
-import type { Sentence } from './formats.js';
 
 /** A text to label, one token per code point, each with its [start, end) in the text. */
-export function charTokens(text: string): Pick<Sentence, 'tokens' | 'text' | 'spans'> {
+export function charTokens(text: string): { tokens: string[]; text: string; spans: [number, number][] } {
   const tokens = [...text];
   const spans: [number, number][] = [];
   let at = 0;
