@@ -3,9 +3,11 @@
  * by side: general, task-intermediate, task-prediction). Runs optimizer steps with gradient
  * accumulation, logs every loss term, evaluates and checkpoints on schedule, resumes bit for bit.
  *
- * runStage = setUpStage (models, heads, projection, optimizer, data, resume; here) → trainSteps
- * (the step loop with its non-finite guard, evaluation and checkpoints; loop.ts) → finishStage
- * (final/, last evaluation, done.json; here).
+ * runStage = setUpStage (the task through its module, models and heads, distillSetup's mapping and
+ * projection, optimizer, data, resume; here) → trainSteps (the step loop with its non-finite
+ * guard, evaluation and checkpoints; loop.ts) → finishStage (final/, last evaluation, done.json;
+ * here). Nothing here depends on the task kind: the task module (src/tasks) gives the head, the
+ * features, the losses and the dev metrics.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +15,6 @@ import type { tf } from '../backend/tf.js';
 import { HEAD_PARAM } from '../checkpoint/model-dir.js';
 import { CheckpointError, RecipeError } from '../errors.js';
 import { resolveMapping, type ResolvedMapping } from '../distill/mapping.js';
-import type { DistillSpec } from '../distill/objective.js';
 import { heldProjection, initProjection, type Projection, type ProjectionKind } from '../distill/projection.js';
 import type { BertModel } from '../model/bert.js';
 import { describeClassifierRelu } from '../model/config.js';
@@ -153,21 +154,10 @@ async function setUpStage(recipe: Recipe, index: number, slots: Slots, log: RunL
     const teacher = teacherModel?.model;
     warnings.push(...trapWarnings(stage, teacher, trained.model, teacher ? [slotVocab(recipe, slots, stage.teacher!), vocab] : undefined));
 
-    let projection: Projection | undefined;
-    let mapping: ResolvedMapping | undefined;
-    const intermediate = ['embedding', 'hidden', 'attention'].some((k) => k in stage.losses);
-    if (teacher && intermediate) {
-      mapping = resolveMapping(
-        { ...stage.mapping, attention_heads: stage.attention_heads },
-        { layers: teacher.config.numLayers, heads: teacher.config.numHeads },
-        { layers: trained.model.config.numLayers, heads: trained.model.config.numHeads },
-        `stages.${stage.name}.mapping`,
-      );
-      const p = stageProjection(stage, teacher, trained, source[trainedSlot].dir !== undefined, seed);
-      projection = p.projection;
-      owned.push(projection);
-      if (p.warning) warnings.push(p.warning);
-    }
+    const distillation = teacher && distillSetup(stage, teacher, trained, source[trainedSlot].dir !== undefined, seed);
+    const projection = distillation?.projection;
+    if (projection) owned.push(projection);
+    if (distillation?.warning) warnings.push(distillation.warning);
     const params = new Map<string, tf.Variable>([...trained.model.params, ...(projection?.params ?? [])]);
     const optimizer = optimizerFor(stage, params);
     owned.push(optimizer);
@@ -186,33 +176,59 @@ async function setUpStage(recipe: Recipe, index: number, slots: Slots, log: RunL
       log.write({ event: 'resume', stage: stage.name, step: state.step });
     }
     const progress = new StageProgress(stage.name, total, opts);
-    for (const n of notes) {
-      progress.note(`note: ${n}`);
-      log.write({ event: 'note', stage: stage.name, message: n });
-    }
-    for (const w of warnings) {
-      progress.note(`warning: ${w}`);
-      log.write({ event: 'warning', stage: stage.name, message: w });
-    }
-    if (trained.model.config.head === 'classification') {
-      log.write({ event: 'classifier', stage: stage.name, message: describeClassifierRelu(trained.model.config) });
-    }
-    if (projection) log.write({ event: 'projection', stage: stage.name, kind: projection.spec.kind, source: projection.source, from: trained.source });
-    const spec: StageRun['spec'] = teacher
-      ? {
-          losses: stage.losses,
-          semantics: stage.semantics,
-          mapping: mapping ?? { attention: [], hidden: [], attentionHeads: stage.attention_heads },
-          projection,
-          temperature: stage.temperature,
-          temperatureSquared: stage.t_squared,
-        }
-      : undefined;
+    announce(log, progress, stage, notes, warnings, trained, projection);
+    const spec = distillation?.spec;
     return { recipe, stage, dir, ckptDir, seed, log, trained, teacher, vocab, projection, params, optimizer, data, task, total, schedule, state, spec, progress, warnings };
   } catch (e) {
     for (const o of owned) o.dispose();
     throw e;
   }
+}
+
+/**
+ * What a distillation stage adds: the layer mapping and the student->teacher projection (stages
+ * with intermediate losses) and the objective's settings, all from the resolved stage.
+ */
+function distillSetup(stage: Stage, teacher: BertModel, trained: StageModel, fromDir: boolean, seed: number): { spec: NonNullable<StageRun['spec']>; projection?: Projection; warning?: string } {
+  let projection: Projection | undefined;
+  let mapping: ResolvedMapping | undefined;
+  let warning: string | undefined;
+  const intermediate = ['embedding', 'hidden', 'attention'].some((k) => k in stage.losses);
+  if (intermediate) {
+    mapping = resolveMapping(
+      { ...stage.mapping, attention_heads: stage.attention_heads },
+      { layers: teacher.config.numLayers, heads: teacher.config.numHeads },
+      { layers: trained.model.config.numLayers, heads: trained.model.config.numHeads },
+      `stages.${stage.name}.mapping`,
+    );
+    ({ projection, warning } = stageProjection(stage, teacher, trained, fromDir, seed));
+  }
+  const spec = {
+    losses: stage.losses,
+    semantics: stage.semantics,
+    mapping: mapping ?? { attention: [], hidden: [], attentionHeads: stage.attention_heads },
+    projection,
+    temperature: stage.temperature,
+    temperatureSquared: stage.t_squared,
+  };
+  return { spec, projection, warning };
+}
+
+/** Notes, warnings, the classifier's form and the projection's origin, on the console and in the log. */
+function announce(log: RunLog, progress: StageProgress, stage: Stage, notes: string[], warnings: string[], trained: StageModel, projection: Projection | undefined): void {
+  for (const n of notes) {
+    progress.note(`note: ${n}`);
+    log.write({ event: 'note', stage: stage.name, message: n });
+  }
+  for (const w of warnings) {
+    progress.note(`warning: ${w}`);
+    log.write({ event: 'warning', stage: stage.name, message: w });
+  }
+  // classifier_relu applies to the sequence classifier only.
+  if (trained.model.config.head === 'classification') {
+    log.write({ event: 'classifier', stage: stage.name, message: describeClassifierRelu(trained.model.config) });
+  }
+  if (projection) log.write({ event: 'projection', stage: stage.name, kind: projection.spec.kind, source: projection.source, from: trained.source });
 }
 
 function disposeStage(run: StageRun): void {

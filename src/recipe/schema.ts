@@ -38,17 +38,18 @@ export const recipeSchema = z
       else seen.set(s.name, i);
       for (const slot of ['train', 'teacher', 'student'] as const) {
         const v = s[slot];
-        if (v !== undefined && !(v in r.models)) {
+        if (v !== undefined && !Object.hasOwn(r.models, v)) {
           issue(['stages', i, slot], `unknown model slot "${v}"; models defines: ${known(r.models)}`);
         }
       }
-      if (s.task !== undefined && !(s.task in r.tasks)) {
+      if (s.task !== undefined && !Object.hasOwn(r.tasks, s.task)) {
         issue(['stages', i, 'task'], `unknown task "${s.task}"; tasks defines: ${known(r.tasks)}`);
       }
-      if (s.corpus !== undefined && !(s.corpus in r.corpus)) {
+      if (s.corpus !== undefined && !Object.hasOwn(r.corpus, s.corpus)) {
         issue(['stages', i, 'corpus'], `unknown corpus "${s.corpus}"; corpus defines: ${known(r.corpus)}`);
       }
-      const task = s.task === undefined ? undefined : r.tasks[s.task];
+      // Own names only: "constructor" is no task even though every object inherits one.
+      const task = s.task !== undefined && Object.hasOwn(r.tasks, s.task) ? r.tasks[s.task] : undefined;
       if (!task) return;
       const module = taskModule(task);
       const metric = s.eval?.metric;

@@ -45,4 +45,10 @@ describe('the task registry', () => {
       /stages\[0\]\.head: task "sentiment" \(type token-classification\) trains a token-classification head, not classification; remove head/,
     );
   });
+
+  it('refuses a stage naming an inherited object property ("constructor") as its task, model slot or corpus', () => {
+    expect(baseFailure((r) => (r.stages[3].task = 'constructor'))).toMatch(/stages\[3\]\.task: unknown task "constructor"; tasks defines: sentiment/);
+    expect(baseFailure((r) => (r.stages[0].train = 'toString'))).toMatch(/stages\[0\]\.train: unknown model slot "toString"/);
+    expect(baseFailure((r) => (r.stages[1].corpus = 'constructor'))).toMatch(/stages\[1\]\.corpus: unknown corpus "constructor"/);
+  });
 });
