@@ -14,6 +14,8 @@ import { CheckpointError, DataError } from '../errors.js';
 import { BertModel } from '../model/bert.js';
 import { parseModelConfig, type ModelConfig } from '../model/config-schema.js';
 import { modelParams } from '../model/params.js';
+import { inferExamples } from '../tasks/infer.js';
+import { inferenceForHead, TASK_INFERENCE } from '../tasks/inference-registry.js';
 import { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import { pyStrip } from '../tokenizer/chars.js';
 import { Vocab } from '../tokenizer/vocab.js';
@@ -170,4 +172,31 @@ export function predictTexts(loaded: LoadedTfjsModel, texts: (string | [string, 
     tokenTypeIds: enc.map((e) => pad(e.tokenTypeIds)),
     attentionMask: enc.map((e) => pad(e.attentionMask)),
   });
+}
+
+export interface PredictRecordsOptions {
+  /** Positions per example or window including [CLS]/[SEP] (default 128, capped by the model's positions). */
+  maxLength?: number;
+  /** Examples per forward pass (default 32). */
+  batchSize?: number;
+}
+
+/**
+ * Runs the export on raw texts (`[a, b]` for pairs) through its task kind's inference, the path
+ * `tinybert predict` takes: one record per text, as predict prints them (classification: label,
+ * score, probabilities; token classification: entities with character offsets).
+ */
+export function predictRecords(loaded: LoadedTfjsModel, texts: (string | [string, string])[], opts: PredictRecordsOptions = {}): Record<string, unknown>[] {
+  const { config, tokenizer } = loaded;
+  const inference = inferenceForHead(config.head);
+  if (!inference) {
+    throw new DataError(`predictRecords: the model has head "${config.head}"; a task model has one of ${TASK_INFERENCE.map((m) => m.modelHead).join(', ')}`);
+  }
+  if (!tokenizer) throw new DataError('predictRecords: the export has no vocab.txt; use predict() with token ids');
+  const maxSeqLength = Math.min(opts.maxLength ?? 128, config.relativePositions ? Infinity : config.maxPositions);
+  const taskConfig = inference.textConfig(maxSeqLength, { numLabels: config.numLabels, labels: config.labels });
+  const task = { module: inference, config: taskConfig, labels: inference.labelsOf(taskConfig) ?? config.labels, tokenizer, maxSeqLength };
+  const examples = texts.map((t) => inference.textExample(t));
+  const outputs = inferExamples(loaded.model, task, examples, opts.batchSize ?? 32);
+  return examples.map((e, i) => inference.predictionRecord(e, outputs[i]));
 }

@@ -7,7 +7,8 @@
 import type { Argv, Options } from 'yargs';
 import type { SettingNames } from '../data/classification.js';
 import { show, UsageError } from '../errors.js';
-import type { Column, DataFormat } from '../recipe/task.js';
+import type { Column } from '../recipe/task.js';
+import { TASK_FORMATS } from '../tasks/registry.js';
 
 /**
  * A value that did not parse. yargs wraps an error thrown from `coerce` into its own YError, which
@@ -73,7 +74,7 @@ export function rejectInvalidOptions(argv: Record<string, unknown>): true {
 
 /** The data-file options as parsed (eval: labelled; predict: the label column is not read). */
 export interface DataArgs {
-  format?: DataFormat;
+  format?: string;
   header?: boolean;
   'text-a'?: string;
   'text-b'?: string;
@@ -86,7 +87,10 @@ export interface DataArgs {
 /** Adds the data-file options; `labelled` adds the gold-label ones (eval; predict ignores a file's labels). */
 export function withDataOptions<T>(y: Argv<T>, labelled: boolean): Argv<T & DataArgs> {
   let out = y
-    .option('format', { choices: ['tsv', 'csv', 'jsonl'] as const, describe: 'File format (default: from the extension, else tsv); like a recipe task\'s format' })
+    .option('format', {
+      choices: TASK_FORMATS,
+      describe: 'File format, one the model\'s task kind reads: tsv, csv, jsonl (classification); conll, jsonl, ernie, bmes (token classification). Default: from the extension, else tsv; like a recipe task\'s format',
+    })
     // No default: predict reads free text lines unless a data option is given.
     .option('header', { type: 'boolean', describe: 'tsv/csv: the first row names the columns (recipe: header)' })
     .option('text-a', { type: 'string', describe: 'Column of the first text: name (header / JSON key) or 0-based index (default text_a / 0)' })

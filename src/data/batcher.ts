@@ -14,22 +14,11 @@
 import { z } from 'zod';
 import { DataError } from '../errors.js';
 import { corpusPositionSchema, CORPUS_START, type Corpus, type CorpusPosition, type CorpusSequence } from './corpus.js';
+import { collate, type Batch } from './collate.js';
 import { corpusFeature, type Feature } from './features.js';
-import { Rng, rngStateSchema, seedState } from './rng.js';
 
-/** One batch as flat row-major arrays: ids, types and mask are [B, T]; labels [B]. */
-export interface Batch {
-  inputIds: Int32Array;
-  tokenTypeIds: Int32Array;
-  /** 1 on real tokens, 0 on padding. */
-  attentionMask: Int32Array;
-  /** Int32 class indices, or Float32 regression targets; absent for unlabelled data. */
-  labels?: Int32Array | Float32Array;
-  batchSize: number;
-  seqLen: number;
-  /** [B] index of each row's feature in the batcher's input (to put predictions back in order). */
-  indices?: Int32Array;
-}
+export { collate, type Batch } from './collate.js';
+import { Rng, rngStateSchema, seedState } from './rng.js';
 
 export interface BatcherOptions {
   batchSize: number;
@@ -48,32 +37,6 @@ export interface BatcherOptions {
   padId?: number;
   /** Label array type (default int: class indices). */
   labelType?: 'int' | 'float';
-}
-
-/** Pads `features` into one batch of length `seqLen` (default: the longest feature). */
-export function collate(features: readonly Feature[], opts: { seqLen?: number; padId?: number; labelType?: 'int' | 'float' } = {}): Batch {
-  const B = features.length;
-  const longest = features.reduce((m, f) => Math.max(m, f.inputIds.length), 0);
-  const T = opts.seqLen ?? longest;
-  if (longest > T) throw new DataError(`a feature has ${longest} tokens, more than the batch length ${T}`);
-  const inputIds = new Int32Array(B * T).fill(opts.padId ?? 0);
-  const tokenTypeIds = new Int32Array(B * T);
-  const attentionMask = new Int32Array(B * T);
-  features.forEach((f, b) => {
-    inputIds.set(f.inputIds, b * T);
-    tokenTypeIds.set(f.tokenTypeIds, b * T);
-    attentionMask.fill(1, b * T, b * T + f.inputIds.length);
-  });
-  const batch: Batch = { inputIds, tokenTypeIds, attentionMask, batchSize: B, seqLen: T };
-  const labelled = features.filter((f) => f.label !== undefined).length;
-  if (labelled === B && B > 0) {
-    const labels = opts.labelType === 'float' ? new Float32Array(B) : new Int32Array(B);
-    features.forEach((f, b) => (labels[b] = f.label!));
-    batch.labels = labels;
-  } else if (labelled > 0) {
-    throw new DataError(`a batch mixes labelled and unlabelled features (${labelled} of ${B} labelled)`);
-  }
-  return batch;
 }
 
 /**
@@ -113,8 +76,11 @@ export const batcherStateSchema = z
   .describe('resume point of an in-memory batcher');
 export type BatcherState = z.infer<typeof batcherStateSchema>;
 
-/** Batches over in-memory features, epoch after epoch. */
-export class Batcher {
+/**
+ * The batch order over in-memory items of known lengths, epoch after epoch: which items form each
+ * batch. `Batcher` pads src/data features with it; task modules collate their own features.
+ */
+export class BatchPlan {
   private epoch: number;
   private batch: number;
   private epochRng: number;
@@ -122,16 +88,16 @@ export class Batcher {
   private plan: number[][] = [];
 
   constructor(
-    private readonly features: readonly Feature[],
+    private readonly lengths: readonly number[],
     private readonly opts: BatcherOptions,
     state?: BatcherState,
   ) {
     checkOptions(opts);
-    if (features.length === 0) throw new DataError('batcher: no examples');
-    const longest = features.reduce((m, f) => Math.max(m, f.inputIds.length), 0);
+    if (lengths.length === 0) throw new DataError('batcher: no examples');
+    const longest = lengths.reduce((m, n) => Math.max(m, n), 0);
     if (longest > opts.maxSeqLength) throw new DataError(`batcher: a feature has ${longest} tokens, more than max_seq_length ${opts.maxSeqLength}`);
-    if (state && state.examples !== features.length) {
-      throw new DataError(`resume state was saved for ${state.examples} examples, but the data has ${features.length}`);
+    if (state && state.examples !== lengths.length) {
+      throw new DataError(`resume state was saved for ${state.examples} examples, but the data has ${lengths.length}`);
     }
     this.epoch = state?.epoch ?? 0;
     this.batch = state?.batch ?? 0;
@@ -147,26 +113,63 @@ export class Batcher {
 
   /** Position of the next batch. */
   get state(): BatcherState {
-    return { epoch: this.epoch, batch: this.batch, rng: this.epochRng, examples: this.features.length };
+    return { epoch: this.epoch, batch: this.batch, rng: this.epochRng, examples: this.lengths.length };
+  }
+
+  /** True while the current epoch has batches left. */
+  get inEpoch(): boolean {
+    return this.batch < this.plan.length;
   }
 
   private planEpoch(): void {
     const shuffle = this.opts.shuffle ?? true;
     const rng = new Rng(this.epochRng);
-    const order = shuffle ? rng.permutation(this.features.length) : Array.from({ length: this.features.length }, (_, i) => i);
-    this.plan = planBatches(order, (i) => this.features[i].inputIds.length, this.opts, shuffle ? rng : undefined);
+    const order = shuffle ? rng.permutation(this.lengths.length) : Array.from({ length: this.lengths.length }, (_, i) => i);
+    this.plan = planBatches(order, (i) => this.lengths[i], this.opts, shuffle ? rng : undefined);
     this.nextEpochRng = rng.state;
   }
 
-  /** The next batch; rolls over into the next epoch. */
-  next(): Batch {
+  /** Item indices of the next batch; rolls over into the next epoch. */
+  next(): number[] {
     if (this.batch >= this.plan.length) {
       this.epoch++;
       this.batch = 0;
       this.epochRng = this.nextEpochRng;
       this.planEpoch();
     }
-    const indices = this.plan[this.batch++];
+    return this.plan[this.batch++];
+  }
+}
+
+/** Batches over in-memory features, epoch after epoch. */
+export class Batcher {
+  private readonly plan: BatchPlan;
+
+  constructor(
+    private readonly features: readonly Feature[],
+    private readonly opts: BatcherOptions,
+    state?: BatcherState,
+  ) {
+    this.plan = new BatchPlan(
+      features.map((f) => f.inputIds.length),
+      opts,
+      state,
+    );
+  }
+
+  /** Batches in one epoch. */
+  get batchesPerEpoch(): number {
+    return this.plan.batchesPerEpoch;
+  }
+
+  /** Position of the next batch. */
+  get state(): BatcherState {
+    return this.plan.state;
+  }
+
+  /** The next batch; rolls over into the next epoch. */
+  next(): Batch {
+    const indices = this.plan.next();
     const batch = collate(
       indices.map((i) => this.features[i]),
       { seqLen: (this.opts.dynamicPadding ?? true) ? undefined : this.opts.maxSeqLength, padId: this.opts.padId, labelType: this.opts.labelType },
@@ -177,7 +180,7 @@ export class Batcher {
 
   /** The rest of the current epoch. */
   *remainingInEpoch(): Generator<Batch> {
-    while (this.batch < this.plan.length) yield this.next();
+    while (this.plan.inEpoch) yield this.next();
   }
 }
 

@@ -18,6 +18,9 @@ export type MetricName = z.infer<typeof metricNameSchema>;
 /** Metrics that compare class indices; the others compare real-valued scores. */
 export const CLASSIFICATION_METRICS: readonly MetricName[] = ['accuracy', 'f1', 'f1_macro', 'mcc'];
 
+/** Metrics that compare real-valued scores (regression tasks). */
+export const REGRESSION_METRICS: readonly MetricName[] = ['pearson', 'spearman'];
+
 type Values = ArrayLike<number>;
 
 function checkPair(what: string, a: Values, b: Values): void {
@@ -171,7 +174,7 @@ export function computeMetric(name: MetricName, preds: Values, labels: Values): 
  * would score one class as if it were "the positive one"), so more classes get the macro F1 alone.
  */
 export function applicableMetrics(regression: boolean, classes: number): MetricName[] {
-  if (regression) return ['pearson', 'spearman'];
+  if (regression) return [...REGRESSION_METRICS];
   return CLASSIFICATION_METRICS.filter((n) => n !== 'f1' || classes === 2);
 }
 

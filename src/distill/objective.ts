@@ -49,6 +49,11 @@ export interface DistillSpec {
   /** Gold labels for `hard`: int32 [B] (sequence) or [B, T] (token, < 0 ignored); float [B] for regression. */
   labels?: Tensor;
   outputMode?: OutputMode;
+  /**
+   * The task's own prediction and hard losses (a task module, src/tasks: token positions, span
+   * start/end); without it the sequence-classification losses above apply. The batch is bound in.
+   */
+  taskLosses?: { prediction(student: Tensor, teacher: Tensor): tf.Scalar; hard(student: Tensor): tf.Scalar };
 }
 
 export interface DistillLosses {
@@ -122,12 +127,14 @@ export function distillLosses(teacher: ModelOutput, student: ModelOutput, spec: 
     if (want('prediction')) {
       if (!student.logits || !teacher.logits) throw new RecipeError('losses.prediction: both models need a task head (logits)');
       if (spec.temperature === undefined) throw new RecipeError('losses.prediction: needs the temperature');
-      totals.prediction = terms.prediction = softCrossEntropy(student.logits, teacher.logits, { ...opts, temperature: spec.temperature });
+      totals.prediction = terms.prediction = spec.taskLosses
+        ? spec.taskLosses.prediction(student.logits, teacher.logits)
+        : softCrossEntropy(student.logits, teacher.logits, { ...opts, temperature: spec.temperature });
     }
     if (want('hard')) {
       if (!student.logits) throw new RecipeError('losses.hard: the student has no task head (logits)');
       if (!spec.labels) throw new RecipeError('losses.hard: needs gold labels but the batch has none');
-      totals.hard = terms.hard = hardLabelLoss(student.logits, spec.labels, opts);
+      totals.hard = terms.hard = spec.taskLosses ? spec.taskLosses.hard(student.logits) : hardLabelLoss(student.logits, spec.labels, opts);
     }
     const weighted = (Object.keys(totals) as LossName[]).map((n) => tf.mul(totals[n]!, spec.losses[n]!) as tf.Scalar);
     const total = tf.tidy(() => sum(weighted));

@@ -1,75 +1,88 @@
 /**
- * The batches of a stage behind one interface: task examples (finetune / task stages, tokenized
- * once, src/data Batcher) or a corpus streamed from disk (general stage, src/data StreamBatcher).
- * Dynamic padding with length bucketing is the default; `dynamic_padding: false` pads to
- * max_seq_length like the reference. The position is plain data saved in checkpoints, so a resumed
- * run sees the same batches as an uninterrupted one.
+ * The batches of a stage behind one interface: task features (finetune / task stages: the task
+ * module's features, planned by src/data's BatchPlan and stacked by the module's `collate`) or a
+ * corpus streamed from disk (general and pretrain stages, src/data StreamBatcher; masked for
+ * pretrain). Dynamic padding with length bucketing is the default; `dynamic_padding: false` pads
+ * to max_seq_length like the reference. The position is plain data saved in checkpoints, so a
+ * resumed run sees the same batches as an uninterrupted one.
  */
 import { tf, type Tensor } from '../backend/tf.js';
 import { CheckpointError } from '../errors.js';
 import {
-  Batcher,
+  BatchPlan,
   batcherStateSchema,
   Corpus,
-  readTaskSplit,
   StreamBatcher,
   streamBatcherStateSchema,
-  toFeatures,
-  type Batch,
+  type Batch as HostBatch,
   type BatcherOptions,
-  type BatcherState,
-  type Feature,
   type StreamBatcherState,
 } from '../data/index.js';
+import type { Batch, FeatureBase } from '../tasks/task-module.js';
+import type { TaskSetup } from '../tasks/infer.js';
 import { BertTokenizer } from '../tokenizer/index.js';
 import type { Recipe, Stage } from '../recipe/schema.js';
 import { validate } from '../util/validate.js';
+import { maskTokens, type MaskIds } from './masking.js';
 
-/** A batch as flat [B·T] arrays (src/data's Batch). */
-export type HostBatch = Batch;
+export type { HostBatch };
+
+/** One training batch: its tensors (the caller disposes them) and its number of rows. */
+export interface StageBatch {
+  batch: Batch;
+  size: number;
+}
 
 export interface BatchSource {
   batchesPerEpoch: number;
-  /** Next batch; wraps around to a newly shuffled epoch. */
-  next(): Promise<HostBatch>;
+  /** Next batch; wraps around to a newly shuffled epoch. `seed` seeds the masked-LM corruption of a pretrain batch. */
+  next(seed: number): Promise<StageBatch>;
   getState(): unknown;
   setState(state: unknown): void;
 }
 
-/** Batch of tensors for a model forward: [B, T] int32 each, labels [B]. */
-export function batchTensors(b: HostBatch): { inputIds: Tensor; tokenTypeIds: Tensor; attentionMask: Tensor; labels?: Tensor } {
+/** Tensors of a corpus batch: [B, T] int32 each, masked-LM labels [B, T] when masked. */
+export function batchTensors(b: HostBatch): Batch {
   const shape: [number, number] = [b.batchSize, b.seqLen];
-  return {
-    inputIds: tf.tensor2d(b.inputIds, shape, 'int32'),
-    tokenTypeIds: tf.tensor2d(b.tokenTypeIds, shape, 'int32'),
-    attentionMask: tf.tensor2d(b.attentionMask, shape, 'int32'),
-    // [B] per-example labels, or [B, T] per-token labels (masked LM).
-    labels: b.labels
-      ? tf.tensor(b.labels, b.labels.length === b.batchSize * b.seqLen && b.seqLen > 1 ? shape : [b.batchSize], b.labels instanceof Float32Array ? 'float32' : 'int32')
-      : undefined,
+  const batch: Batch = {
+    inputIds: tf.tensor2d(b.inputIds, shape, 'int32'), // [B, T]
+    tokenTypeIds: tf.tensor2d(b.tokenTypeIds, shape, 'int32'), // [B, T]
+    attentionMask: tf.tensor2d(b.attentionMask, shape, 'int32'), // [B, T]
   };
+  if (b.labels) batch.labels = tf.tensor2d(b.labels, shape, 'int32'); // [B, T]
+  return batch;
 }
 
-/** In-memory task features (Batcher) behind the BatchSource interface. */
+/** Disposes the tensors of a batch. */
+export function disposeBatch(batch: Batch): void {
+  tf.dispose(Object.values(batch).filter((t): t is Tensor => t !== undefined));
+}
+
+/** In-memory task features (BatchPlan order, the module's collate) behind the BatchSource interface. */
 class TaskBatches implements BatchSource {
-  private batcher: Batcher;
+  private plan: BatchPlan;
   constructor(
-    private readonly features: Feature[],
+    private readonly features: readonly FeatureBase[],
+    private readonly collate: (part: readonly FeatureBase[]) => Batch,
     private readonly opts: BatcherOptions,
   ) {
-    this.batcher = new Batcher(features, opts);
+    this.plan = new BatchPlan(this.lengths(), opts);
+  }
+  private lengths(): number[] {
+    return this.features.map((f) => f.inputIds.length);
   }
   get batchesPerEpoch(): number {
-    return this.batcher.batchesPerEpoch;
+    return this.plan.batchesPerEpoch;
   }
-  async next(): Promise<HostBatch> {
-    return this.batcher.next();
+  async next(): Promise<StageBatch> {
+    const indices = this.plan.next();
+    return { batch: this.collate(indices.map((i) => this.features[i]!)), size: indices.length };
   }
-  getState(): BatcherState {
-    return this.batcher.state;
+  getState(): unknown {
+    return this.plan.state;
   }
   setState(state: unknown): void {
-    this.batcher = new Batcher(this.features, this.opts, validate(batcherStateSchema, state, { file: 'trainer.json', at: 'data' }, CheckpointError));
+    this.plan = new BatchPlan(this.lengths(), this.opts, validate(batcherStateSchema, state, { file: 'trainer.json', at: 'data' }, CheckpointError));
   }
 }
 
@@ -80,11 +93,14 @@ class CorpusBatches implements BatchSource {
     private readonly corpus: Corpus,
     private readonly opts: BatcherOptions & { clsId: number; sepId: number },
     readonly batchesPerEpoch: number,
+    private readonly masking?: { ids: MaskIds; probability: number },
   ) {
     this.batcher = new StreamBatcher(corpus, opts);
   }
-  async next(): Promise<HostBatch> {
-    return this.batcher.next();
+  async next(seed: number): Promise<StageBatch> {
+    const host = await this.batcher.next();
+    const m = this.masking;
+    return { batch: batchTensors(m ? maskTokens(host, m.ids, m.probability, seed) : host), size: host.batchSize };
   }
   getState(): StreamBatcherState {
     return this.batcher.state;
@@ -95,27 +111,25 @@ class CorpusBatches implements BatchSource {
   }
 }
 
-/** The batch source of a stage's split (`train`: shuffled, cycling; `dev`/`test`: in file order). */
-export async function batchSourceFor(
-  recipe: Recipe,
-  stage: Stage,
-  vocab: string,
-  seed: number,
-  split: 'train' | 'dev' | 'test' = 'train',
-): Promise<BatchSource> {
+function batcherOptions(stage: Stage, seed: number, padId: number): BatcherOptions {
+  return { batchSize: stage.batch_size, seed, maxSeqLength: stage.max_seq_length, dynamicPadding: stage.dynamic_padding, padId };
+}
+
+/** The shuffled, cycling batches of a stage's training features (one array per example: its windows). */
+export function taskBatches(stage: Stage, task: TaskSetup, features: readonly FeatureBase[][], seed: number): BatchSource {
+  const opts = batcherOptions(stage, seed, task.tokenizer.padId);
+  const seqLen = stage.dynamic_padding ? undefined : stage.max_seq_length;
+  const collate = (part: readonly FeatureBase[]) => task.module.collate(part, { config: task.config, padId: task.tokenizer.padId, seqLen });
+  return new TaskBatches(features.flat(), collate, { ...opts, shuffle: true });
+}
+
+/** The batches of a general or pretrain stage's corpus; `masking` corrupts them for the masked-LM loss. */
+export async function corpusBatches(recipe: Recipe, stage: Stage, vocab: string, seed: number, masking?: MaskIds): Promise<BatchSource> {
   const tokenizer = BertTokenizer.fromVocabFile(vocab);
-  const maxSeqLength = stage.max_seq_length;
-  const base: BatcherOptions = { batchSize: stage.batch_size, seed, maxSeqLength, dynamicPadding: stage.dynamic_padding, padId: tokenizer.padId };
-  if (stage.corpus) {
-    const c = recipe.corpus[stage.corpus];
-    const corpus = new Corpus(c.path, { format: c.format, maxSeqLength, toIds: (t) => tokenizer.convertTokensToIds(tokenizer.tokenize(t)) });
-    await corpus.check();
-    const perEpoch = stage.steps === undefined ? Math.ceil((await corpus.count()) / stage.batch_size) : 0;
-    return new CorpusBatches(corpus, { ...base, clsId: tokenizer.clsId, sepId: tokenizer.sepId }, perEpoch);
-  }
-  const task = recipe.tasks[stage.task!];
-  const examples = readTaskSplit(task, split, { taskName: stage.task });
-  const features = toFeatures(examples, tokenizer, maxSeqLength);
-  const regression = task.type === 'regression';
-  return new TaskBatches(features, { ...base, shuffle: split === 'train', labelType: regression ? 'float' : 'int' });
+  const c = recipe.corpus[stage.corpus!];
+  const corpus = new Corpus(c.path, { format: c.format, maxSeqLength: stage.max_seq_length, toIds: (t) => tokenizer.convertTokensToIds(tokenizer.tokenize(t)) });
+  await corpus.check();
+  const perEpoch = stage.steps === undefined ? Math.ceil((await corpus.count()) / stage.batch_size) : 0;
+  const opts = { ...batcherOptions(stage, seed, tokenizer.padId), clsId: tokenizer.clsId, sepId: tokenizer.sepId };
+  return new CorpusBatches(corpus, opts, perEpoch, masking && { ids: masking, probability: stage.mlm_probability });
 }

@@ -1,56 +1,40 @@
 /**
  * Inference on a finished model — an exported student, a training checkpoint or a run directory:
- * `evaluateModelDir` scores a labelled file (every metric that applies), `predictModelDir` labels
- * raw texts. Label names default to the model config's id2label, so an exported student needs
- * nothing but its own directory. Data files are read as a recipe task reads them (format, header,
- * columns, skip_labels, label_aliases). A model whose weights hold NaN or Inf is refused: its logits
- * would be NaN and argmax would still name a class. Batches are padded to their longest example
- * (dynamic padding); padding does not change a classifier's logits, so results equal fixed-length
- * batching.
+ * `evaluateModelDir` scores a labelled file (every metric the task kind reports, and optionally the
+ * prediction file), `predictModelDir` labels raw inputs. The model's head selects the task module
+ * (src/tasks/registry.ts) and its id2label the label names, so an exported student needs nothing
+ * but its own directory; both go through the one inference path (src/tasks/infer.ts). Data files
+ * are read as a recipe task reads them (format, header, columns, skip_labels, label_aliases). A
+ * model whose weights hold NaN or Inf is refused: its logits would be NaN and argmax would still
+ * name a class.
  */
-import { tf } from '../backend/tf.js';
 import { doLowerCase, resolveExportSource } from '../checkpoint/export.js';
 import { assertFiniteWeights } from '../checkpoint/finite.js';
 import { loadModelDir } from '../checkpoint/model-dir.js';
-import { examplesFromRows, RECIPE_NAMES, type SettingNames, type TaskFormat } from '../data/classification.js';
-import { allMetrics, argmaxRows, type MetricName } from '../data/metrics.js';
-import { readRows, readText, type Row } from '../data/rows.js';
 import { DataError, UsageError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
-import { formatFromPath, type Column, type DataFormat } from '../data/format.js';
+import { inferExamples, evaluateExamples, type TaskSetup } from '../tasks/infer.js';
+import { moduleForHead, TASK_HEADS } from '../tasks/registry.js';
+import type { AnyTaskModule, FileOptions } from '../tasks/task-module.js';
 import { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
-import type { Encoding } from '../tokenizer/post-processor.js';
+import { writeTextAtomic } from '../util/fs.js';
+
+export { readPredictInputs } from '../tasks/classification/files.js';
+/** Where the texts are in a data file: a recipe task's format, header and columns. */
+export type DataColumns = Pick<FileOptions, 'format' | 'header' | 'textA' | 'textB' | 'names'>;
 
 export interface InferenceOptions {
-  /** Tokens per example including [CLS]/[SEP] (default 128, capped by the model's positions). */
+  /** Tokens per example (or window) including [CLS]/[SEP] (default 128, capped by the model's positions). */
   maxSeqLength?: number;
   /** Examples per forward pass (default 32). */
   batchSize?: number;
 }
 
-/** Where the texts are in a data file: a recipe task's format, header and columns. */
-export interface DataColumns {
-  /** Default: from the extension (.csv, .jsonl / .json), else tsv. */
-  format?: DataFormat;
-  /** tsv/csv: the first row names the columns. */
-  header?: boolean;
-  textA?: Column;
-  /** Default: text_b when the header or JSON has it, column 1 of a file one column wider than a single-text one. */
-  textB?: Column;
-  /** How data errors name these settings (the CLI: --text-b; default: recipe fields). */
-  names?: SettingNames;
-}
-
-export interface EvaluateOptions extends InferenceOptions, DataColumns {
-  /** Labelled tsv / csv / jsonl file. */
+export interface EvaluateOptions extends InferenceOptions, FileOptions {
+  /** Labelled data file in a format of the model's task kind. */
   data: string;
-  label?: Column;
-  /** Label names as written in the file, in class-id order (default: the config's id2label). */
-  labels?: string[];
-  /** Rows with one of these gold labels are skipped (OCNLI's "-"), as a task's skip_labels. */
-  skipLabels?: string[];
-  /** Labels written differently in the file, mapped to one of labels, as a task's label_aliases. */
-  labelAliases?: Record<string, string>;
+  /** Write the prediction file here (one label per line; conlleval lines for token classification). */
+  predictions?: string;
 }
 
 export interface EvaluationResult {
@@ -58,21 +42,24 @@ export interface EvaluationResult {
   data: string;
   examples: number;
   labels: string[];
-  metrics: Partial<Record<MetricName, number>>;
+  /** Every metric the task kind reports, as fractions. */
+  metrics: Record<string, number>;
   /** confusion[gold][predicted] counts (classification only). */
   confusion?: number[][];
+  /** Where the prediction file was written. */
+  predictions?: string;
 }
 
-export interface PredictOptions extends InferenceOptions, DataColumns {
+export interface PredictOptions extends InferenceOptions, FileOptions {
   /**
-   * Text file (one example per line, `text_a<TAB>text_b` for pairs) or JSONL `{text_a, text_b}`;
-   * with any DataColumns option, a tsv / csv / jsonl file read as eval reads it (labels ignored).
+   * Classification: a text file (one example per line, `text_a<TAB>text_b` for pairs) or JSONL
+   * `{text_a, text_b}`; token classification: one sentence per line. With any data option, a
+   * data file read as eval reads it (labels ignored).
    */
   input: string;
-  /** Names of the classes in class-id order, for the output (default: the config's id2label). */
-  labels?: string[];
 }
 
+/** One prediction of a classification model; other kinds give their own records (see predictModelDir). */
 export interface Prediction {
   text_a: string;
   text_b?: string;
@@ -86,23 +73,23 @@ interface Predictor {
   dir: string;
   model: BertModel;
   tokenizer: BertTokenizer;
-  regression: boolean;
+  module: AnyTaskModule;
   labels: string[];
 }
 
-/** Loads the model and tokenizer of DIR (a model directory or a run directory). */
+/** Loads the model and tokenizer of DIR (a model directory or a run directory) and the module of its head. */
 function openPredictor(dir: string): Predictor {
   const { modelDir } = resolveExportSource(dir);
   const { model, vocabPath } = loadModelDir(modelDir);
   try {
-    if (model.config.head !== 'classification') {
-      throw new UsageError(`${modelDir}: eval/predict need a sequence-classification model, this one has head "${model.config.head}"`);
+    const module = moduleForHead(model.config.head);
+    if (!module) {
+      throw new UsageError(`${modelDir}: eval/predict need a task model (head ${TASK_HEADS.join(', ')}), this one has head "${model.config.head}"`);
     }
     assertFiniteWeights(modelDir, model.params);
     if (!vocabPath) throw new DataError(`${modelDir}: no vocab.txt (the tokenizer needs the model's word-piece vocabulary)`);
     const tokenizer = BertTokenizer.fromVocabFile(vocabPath, { doLowerCase: doLowerCase(modelDir) ?? true });
-    const regression = model.config.numLabels === 1;
-    return { dir: modelDir, model, tokenizer, regression, labels: defaultLabels(model) };
+    return { dir: modelDir, model, tokenizer, module, labels: defaultLabels(model) };
   } catch (e) {
     model.dispose();
     throw e;
@@ -118,72 +105,24 @@ function defaultLabels(model: BertModel): string[] {
   return l.every((name, i) => name === `LABEL_${i}`) ? l.map((_, i) => String(i)) : l;
 }
 
-/** The class names: those given (one per class of the model) or the config's. */
-function classNames(p: Predictor, given: string[] | undefined): string[] {
-  const labels = given ?? p.labels;
-  if (!p.regression && labels.length !== p.model.config.numLabels) {
-    throw new UsageError(`--labels: ${labels.length} labels given but the model has ${p.model.config.numLabels} classes`);
-  }
-  return labels;
-}
-
-/** Logits [N, K] (flat) of the encoded examples, in order. */
-function logitsOf(p: Predictor, encodings: Encoding[], batchSize: number): Float32Array {
-  const K = p.model.config.numLabels;
-  const out = new Float32Array(encodings.length * K);
-  for (let start = 0; start < encodings.length; start += batchSize) {
-    const batch = encodings.slice(start, start + batchSize);
-    const T = Math.max(...batch.map((e) => e.inputIds.length));
-    const pad = (row: number[]) => [...row, ...new Array<number>(T - row.length).fill(0)];
-    const values = tf.tidy(() => {
-      const result = p.model.forward({
-        inputIds: tf.tensor2d(batch.map((e) => pad(e.inputIds)), undefined, 'int32'), // [B, T]
-        tokenTypeIds: tf.tensor2d(batch.map((e) => pad(e.tokenTypeIds)), undefined, 'int32'), // [B, T]
-        attentionMask: tf.tensor2d(batch.map((e) => pad(e.attentionMask)), undefined, 'int32'), // [B, T]
-      });
-      return result.logits!.dataSync() as Float32Array; // [B, K]
-    });
-    out.set(values, start * K);
-  }
-  return out;
-}
-
-function encodeAll(p: Predictor, texts: { a: string; b?: string }[], opts: InferenceOptions): Encoding[] {
-  const c = p.model.config;
-  const limit = c.relativePositions ? Infinity : c.maxPositions;
-  const maxLength = Math.min(opts.maxSeqLength ?? 128, limit);
-  if (!(maxLength >= 3)) throw new UsageError(`--max-seq-length must be at least 3, got ${opts.maxSeqLength}`);
-  return texts.map((t) => p.tokenizer.encode(t.a, t.b, { maxLength }));
-}
-
 function checkBatchSize(n: number | undefined): number {
   const b = n ?? 32;
   if (!Number.isInteger(b) || b < 1) throw new UsageError(`--batch-size must be a positive integer, got ${n}`);
   return b;
 }
 
-/**
- * The columns of a data file given without a recipe. Unlike a recipe task the file does not say
- * whether it holds pairs, so a second text is read when asked for, when the header or the first
- * JSON object names a text_b, or when an unnamed file has the pair layout (text_a, text_b[, label]).
- */
-function fileColumns(rows: Row[], format: DataFormat, opts: DataColumns & { label?: Column }, labelled: boolean): TaskFormat['columns'] {
-  const named = format === 'jsonl' || opts.header === true;
-  const first = rows[0]?.cells;
-  const pairLayout = named
-    ? first !== undefined && (Array.isArray(first) ? first.includes('text_b') : 'text_b' in first)
-    : opts.textA === undefined && opts.label === undefined && Array.isArray(first) && first.length === (labelled ? 3 : 2);
-  const width = Array.isArray(first) ? first.length : 0;
-  if (!labelled && !named && opts.textA === undefined && opts.textB === undefined && width > 2) {
-    const names = opts.names ?? RECIPE_NAMES;
-    throw new DataError(`${rows[0]!.source}: ${width} columns; say which hold the texts with ${names.column('text_a')} (and ${names.column('text_b')})`);
+/** The task of a file for this model: its module's config from the flags, labels and sequence length. */
+function fileTask(p: Predictor, file: string, opts: InferenceOptions & FileOptions, labelled: boolean): TaskSetup {
+  const c = p.model.config;
+  const limit = c.relativePositions ? Infinity : c.maxPositions;
+  const maxSeqLength = Math.min(opts.maxSeqLength ?? 128, limit);
+  if (!(maxSeqLength >= 3)) throw new UsageError(`--max-seq-length must be at least 3, got ${opts.maxSeqLength}`);
+  if (opts.format !== undefined && !p.module.formats.includes(opts.format)) {
+    throw new UsageError(`--format ${opts.format}: a ${c.head} model reads ${p.module.formats.join(', ')}`);
   }
-  const textB = opts.textB ?? (pairLayout ? (named ? 'text_b' : 1) : undefined);
-  return {
-    text_a: opts.textA ?? (named ? 'text_a' : 0),
-    ...(textB !== undefined ? { text_b: textB } : {}),
-    label: opts.label ?? (named ? 'label' : textB !== undefined ? 2 : 1),
-  };
+  const config = p.module.fileConfig(file, { ...opts, maxSeqLength }, { numLabels: c.numLabels, labels: p.labels }, labelled);
+  const labels = p.module.labelsOf(config) ?? p.labels;
+  return { module: p.module, config, labels, tokenizer: p.tokenizer, maxSeqLength };
 }
 
 /** Scores a labelled file with every metric that applies to the model's task. */
@@ -191,40 +130,17 @@ export async function evaluateModelDir(dir: string, opts: EvaluateOptions): Prom
   const batchSize = checkBatchSize(opts.batchSize);
   const p = openPredictor(dir);
   try {
-    const labels = classNames(p, opts.labels);
-    const names = opts.names ?? RECIPE_NAMES;
-    for (const [from, to] of Object.entries(opts.labelAliases ?? {})) {
-      if (!p.regression && !labels.includes(to)) {
-        throw new UsageError(`label alias ${from}=${to}: "${to}" is not one of the labels ${JSON.stringify(labels)} (${names.labels})`);
-      }
-    }
-    const format = opts.format ?? formatFromPath(opts.data) ?? 'tsv';
-    const rows = readRows(opts.data, format);
-    const columns = fileColumns(rows, format, opts, true);
-    const task: TaskFormat = {
-      type: p.regression ? 'regression' : columns.text_b !== undefined ? 'pair' : 'single',
-      format,
-      header: opts.header ?? false,
-      columns,
-      labels: p.regression ? undefined : labels,
-      skip_labels: opts.skipLabels ?? [],
-      label_aliases: opts.labelAliases ?? {},
-    };
-    const examples = examplesFromRows(opts.data, rows, task, { names });
+    const task = fileTask(p, opts.data, opts, true);
+    const examples = p.module.read(opts.data, task.config, { labelled: true, labels: task.labels, names: opts.names });
     if (examples.length === 0) throw new DataError(`${opts.data}: no examples`);
-    const logits = logitsOf(p, encodeAll(p, examples.map((e) => ({ a: e.textA, b: e.textB })), opts), batchSize);
-    const gold = examples.map((e) => e.label);
-    const preds = p.regression ? Array.from(logits) : Array.from(argmaxRows(logits, labels.length));
-    const result: EvaluationResult = {
-      dir: p.dir,
-      data: opts.data,
-      examples: examples.length,
-      labels: p.regression ? [] : labels,
-      metrics: allMetrics(p.regression, p.model.config.numLabels, preds, gold),
-    };
-    if (!p.regression) {
-      result.confusion = labels.map(() => new Array<number>(labels.length).fill(0));
-      gold.forEach((g, i) => result.confusion![g]![preds[i]!]!++);
+    const { outputs, scores } = evaluateExamples(p.model, task, examples, batchSize);
+    const { examples: n, ...metrics } = scores;
+    const result: EvaluationResult = { dir: p.dir, data: opts.data, examples: n!, labels: [...task.labels], metrics };
+    const confusion = p.module.confusion?.(examples, outputs, task.labels, task.config);
+    if (confusion) result.confusion = confusion;
+    if (opts.predictions !== undefined) {
+      writeTextAtomic(opts.predictions, p.module.predictionFile(examples, outputs));
+      result.predictions = opts.predictions;
     }
     return result;
   } finally {
@@ -232,84 +148,20 @@ export async function evaluateModelDir(dir: string, opts: EvaluateOptions): Prom
   }
 }
 
-/** Reads predict inputs: JSONL objects `{text_a, text_b?}`, or text lines `text_a[<TAB>text_b]`. */
-export function readPredictInputs(file: string, names: SettingNames = RECIPE_NAMES): { a: string; b?: string }[] {
-  const text = readText(file);
-  const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
-  const firstNonBlank = lines.find((l) => l.trim() !== '');
-  const jsonl = /\.jsonl?$/i.test(file) || firstNonBlank?.trimStart().startsWith('{') === true;
-  const out: { a: string; b?: string }[] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    const where = `${file}:${i + 1}`;
-    if (!jsonl) {
-      const cells = line.split('\t');
-      if (cells.length > 2) throw new DataError(`${where}: ${cells.length} tab-separated fields, expected text_a or text_a<TAB>text_b`);
-      out.push(cells.length === 2 ? { a: cells[0]!, b: cells[1]! } : { a: cells[0]! });
-      return;
-    }
-    let obj: unknown;
-    try {
-      obj = JSON.parse(line);
-    } catch (e) {
-      throw new DataError(`${where}: not valid JSON (${(e as Error).message})`);
-    }
-    const { text_a: a, text_b: b } = (obj ?? {}) as { text_a?: unknown; text_b?: unknown };
-    if (typeof a !== 'string') {
-      const keys = obj !== null && typeof obj === 'object' ? `; keys: ${Object.keys(obj).join(', ')} (name them with ${names.column('text_a')} / ${names.column('text_b')})` : '';
-      throw new DataError(`${where}: expected an object with a string "text_a"${keys}`);
-    }
-    if (b !== undefined && b !== null && typeof b !== 'string') throw new DataError(`${where}: "text_b" must be a string`);
-    out.push(typeof b === 'string' ? { a, b } : { a });
-  });
-  if (out.length === 0) throw new DataError(`${file}: no examples (empty input file)`);
-  return out;
-}
-
-/** Predict inputs: free text lines / JSONL, or, given any column option, a data file read as eval does. */
-function readInputs(opts: PredictOptions): { a: string; b?: string }[] {
-  const { format: given, header, textA, textB } = opts;
-  if (given === undefined && header === undefined && textA === undefined && textB === undefined) return readPredictInputs(opts.input, opts.names);
-  const format = given ?? formatFromPath(opts.input) ?? 'tsv';
-  const rows = readRows(opts.input, format);
-  const columns = fileColumns(rows, format, opts, false);
-  const task: TaskFormat = { type: columns.text_b !== undefined ? 'pair' : 'single', format, header: header ?? false, columns, labels: undefined, skip_labels: [] };
-  const examples = examplesFromRows(opts.input, rows, task, { labelled: false, names: opts.names ?? RECIPE_NAMES });
-  if (examples.length === 0) throw new DataError(`${opts.input}: no examples (empty input file)`);
-  return examples.map((e) => (e.textB === undefined ? { a: e.textA } : { a: e.textA, b: e.textB }));
-}
-
-/** Labels every input: the most probable label, its probability and all probabilities. */
-export async function predictModelDir(dir: string, opts: PredictOptions): Promise<Prediction[]> {
+/**
+ * Labels every input. A classification model gives `Prediction`s (the most probable label, its
+ * probability and all probabilities); other kinds give their module's records, e.g. token
+ * classification `{text, entities: [{type, start, end, text}]}` with character offsets.
+ */
+export async function predictModelDir<P = Prediction>(dir: string, opts: PredictOptions): Promise<P[]> {
   const batchSize = checkBatchSize(opts.batchSize);
-  const inputs = readInputs(opts);
   const p = openPredictor(dir);
   try {
-    const labels = classNames(p, opts.labels);
-    const logits = logitsOf(p, encodeAll(p, inputs, opts), batchSize);
-    const K = p.model.config.numLabels;
-    return inputs.map((t, i) => {
-      const base: Pick<Prediction, 'text_a' | 'text_b'> = t.b === undefined ? { text_a: t.a } : { text_a: t.a, text_b: t.b };
-      if (p.regression) return { ...base, score: logits[i]! };
-      const row = Array.from(logits.subarray(i * K, (i + 1) * K));
-      const probs = softmax(row);
-      const best = probs.indexOf(Math.max(...probs));
-      return {
-        ...base,
-        label: labels[best]!,
-        score: probs[best]!,
-        probabilities: Object.fromEntries(labels.map((l, k) => [l, probs[k]!])),
-      };
-    });
+    const task = fileTask(p, opts.input, opts, false);
+    const inputs = p.module.readInputs(opts.input, task.config, opts);
+    const outputs = inferExamples(p.model, task, inputs, batchSize);
+    return inputs.map((e, i) => p.module.predictionRecord(e, outputs[i]) as P);
   } finally {
     p.model.dispose();
   }
-}
-
-/** Softmax in float64 with the max subtracted (no overflow for large logits). */
-function softmax(row: number[]): number[] {
-  const m = Math.max(...row);
-  const e = row.map((x) => Math.exp(x - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / s);
 }

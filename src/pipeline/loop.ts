@@ -17,12 +17,14 @@ import { recipeToYaml } from '../recipe/load.js';
 import type { Recipe, Stage } from '../recipe/schema.js';
 import { namedGrads } from '../train/gradients.js';
 import type { Optimizer } from '../train/optimizer.js';
-import { batchSourceFor, batchTensors, type BatchSource } from './batches.js';
+import type { TaskSetup } from '../tasks/infer.js';
+import type { Batch } from '../tasks/task-module.js';
+import { disposeBatch, type BatchSource } from './batches.js';
 import { hasCheckpoint, writeCheckpoint, type TrainerState } from './checkpoint.js';
-import { maskTokens, type MaskIds } from './masking.js';
 import type { StageModel } from './models.js';
 import type { ProgressOptions, RunLog, StageProgress } from './progress.js';
 import { scoreModel, type Scores } from './score.js';
+import { readSplit } from './task-data.js';
 
 export interface StageOptions extends ProgressOptions {
   resume?: boolean;
@@ -52,12 +54,14 @@ export interface StageRun {
   params: Map<string, tf.Variable>;
   optimizer: Optimizer;
   data: BatchSource;
-  masking?: MaskIds;
+  /** The stage's task through its module (finetune and task stages). */
+  task?: TaskSetup;
+  /** Dev examples, read at the first evaluation. */
+  dev?: unknown[];
   total: number;
   schedule: (step: number) => number;
   state: TrainerState;
-  spec?: Omit<DistillSpec, 'labels'>;
-  regression: boolean;
+  spec?: Omit<DistillSpec, 'labels' | 'taskLosses'>;
   progress: StageProgress;
   warnings: string[];
 }
@@ -105,36 +109,35 @@ export async function trainSteps(run: StageRun, opts: StageOptions): Promise<voi
  * 1/accum) and the mean of each loss term. A non-finite term stops the stage here, before any update.
  */
 async function accumulateGrads(run: StageRun): Promise<{ grads: Map<string, Tensor>; terms: Record<string, number>; examples: number }> {
-  const { stage, state, teacher, spec, masking } = run;
+  const { stage, state, teacher, spec } = run;
   let acc: Map<string, Tensor> | undefined;
   let terms: Record<string, number> = {};
   let examples = 0;
   const skipHead = stage.kind === 'general';
   for (let micro = 0; micro < stage.grad_accum; micro++) {
     const dropoutSeed = mixSeed(run.seed, state.step, micro);
-    const next = await run.data.next();
-    const host = masking ? maskTokens(next, masking, stage.mlm_probability, mixSeed(dropoutSeed, 1)) : next;
-    const batch = batchTensors(host);
+    const { batch, size } = await run.data.next(mixSeed(dropoutSeed, 1));
     const teacherOut = teacher ? (tf.tidy(() => teacher.forward(batch, { training: false, skipHead }) as never) as ModelOutput) : undefined;
+    const taskLosses = taskLossesOf(run, batch);
     let microTerms: Record<string, number> = {};
     const { value, grads } = namedGrads(() => {
       const out = run.trained.model.forward(batch, { training: true, seed: dropoutSeed, skipHead });
-      const l = spec && teacherOut ? distillLosses(teacherOut, out, { ...spec, labels: batch.labels }) : hardOnly(out, batch.labels, run.regression);
+      const l = spec && teacherOut ? distillLosses(teacherOut, out, { ...spec, labels: batch.labels, taskLosses }) : hardOnly(out, batch, taskLosses);
       microTerms = termNumbers(l.terms);
       return l.total;
     }, run.params);
     value.dispose();
     acc = accumulate(acc, grads, stage.grad_accum);
     if (teacherOut) tf.dispose(teacherOut as never);
-    tf.dispose(batch as never);
+    disposeBatch(batch);
     const bad = Object.entries(microTerms).find(([, v]) => !Number.isFinite(v));
     if (bad) {
       tf.dispose([...acc.values()]);
       throw nonFinite(run, `loss term ${bad[0]} is ${bad[1]}`);
     }
     terms = addTerms(terms, microTerms, stage.grad_accum);
-    state.examplesSeen += host.batchSize;
-    examples += host.batchSize;
+    state.examplesSeen += size;
+    examples += size;
   }
   return { grads: acc!, terms, examples };
 }
@@ -184,13 +187,13 @@ export async function save(run: StageRun, target: string, withTrainingState: boo
 
 /** Scores the dev set (stages with eval only) and keeps the best model by the stage's metric. */
 export async function evalAndKeepBest(run: StageRun): Promise<Scores | undefined> {
-  const { recipe, stage, state } = run;
-  const dev = stage.task ? recipe.tasks[stage.task].dev : undefined;
-  if (!dev || !stage.eval) return undefined;
-  const scores = await scoreModel(run.trained.model, await batchSourceFor(recipe, stage, run.vocab, run.seed, 'dev'), run.regression);
+  const { recipe, stage, state, task } = run;
+  if (!task || !stage.eval || recipe.tasks[stage.task!]!.dev === undefined) return undefined;
+  run.dev ??= readSplit(recipe, stage, 'dev', task.labels);
+  const scores = scoreModel(run.trained.model, task, run.dev, stage.batch_size);
   const metric = stage.eval.metric;
   const value = scores[metric] ?? Number.NaN;
-  run.log.write({ event: 'eval', stage: stage.name, step: state.step, ...prefix(scores as Record<string, number>, 'dev.') });
+  run.log.write({ event: 'eval', stage: stage.name, step: state.step, ...prefix(scores, 'dev.') });
   run.progress.note(`${stage.name}: step ${state.step}: dev ${metric} ${value.toFixed(4)}`);
   if (!state.best || value > state.best.value) {
     state.best = { metric, value, step: state.step };
@@ -199,10 +202,22 @@ export async function evalAndKeepBest(run: StageRun): Promise<Scores | undefined
   return scores;
 }
 
-function hardOnly(out: ModelOutput, labels: Tensor | undefined, regression: boolean) {
+/** The task module's losses over this batch, for the distillation objective and fine-tuning. */
+function taskLossesOf(run: StageRun, batch: Batch): DistillSpec['taskLosses'] {
+  const { task, stage } = run;
+  if (!task) return undefined;
+  const settings = { semantics: stage.semantics, temperature: stage.temperature, temperatureSquared: stage.t_squared };
+  return {
+    prediction: (student, teacher) => task.module.distillLoss(student, teacher, batch, task.config, settings),
+    hard: (logits) => task.module.hardLoss(logits, batch, task.config),
+  };
+}
+
+/** Fine-tuning on the task's labels, or (no task: pretrain) the masked-LM loss over [B, T] labels. */
+function hardOnly(out: ModelOutput, batch: Batch, taskLosses: DistillSpec['taskLosses']) {
   if (!out.logits) throw new RecipeError('finetune: the trained model has no task head');
-  if (!labels) throw new RecipeError('finetune: the batch has no labels');
-  const hard = hardLabelLoss(out.logits, labels, { semantics: 'reference', mask: out.attentionMask, outputMode: regression ? 'regression' : 'classification' });
+  if (!batch.labels) throw new RecipeError('finetune: the batch has no labels');
+  const hard = taskLosses ? taskLosses.hard(out.logits) : hardLabelLoss(out.logits, batch.labels, { semantics: 'reference', mask: out.attentionMask });
   return { total: hard, terms: { hard } as Record<string, tf.Scalar> };
 }
 

@@ -5,7 +5,7 @@
  * and -1 elsewhere (ignored by the loss). Seeded per step, so a resumed run masks the same tokens.
  */
 import { Rng } from '../data/rng.js';
-import type { HostBatch } from './batches.js';
+import type { Batch as HostBatch } from '../data/batcher.js';
 
 export interface MaskIds {
   maskId: number;

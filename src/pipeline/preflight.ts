@@ -9,12 +9,14 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import { modelConfigPath } from '../checkpoint/model-dir.js';
-import { Corpus, readTaskSplit } from '../data/index.js';
+import { Corpus } from '../data/index.js';
 import { ConfigError, DataError } from '../errors.js';
 import { readModelConfig } from '../model/config.js';
 import type { Recipe } from '../recipe/schema.js';
+import { taskModule } from '../recipe/task.js';
 import { Vocab } from '../tokenizer/vocab.js';
 import { slotVocab, type Slots } from './models.js';
+import { readSplit } from './task-data.js';
 
 export async function preflight(recipe: Recipe, slots: Slots): Promise<void> {
   checkVocabs(recipe, slots);
@@ -39,18 +41,17 @@ function checkVocabs(recipe: Recipe, slots: Slots): void {
   }
 }
 
+/** Reads each task file a stage uses through its module's reader; labels of dev files are checked against train's. */
 function checkTaskFiles(recipe: Recipe): void {
   const seen = new Set<string>();
   for (const stage of recipe.stages) {
-    if (stage.task === undefined) continue;
-    const task = recipe.tasks[stage.task];
-    for (const split of ['train', 'dev'] as const) {
-      const file = task[split];
-      if (file === undefined || seen.has(`${stage.task}\0${split}`)) continue;
-      seen.add(`${stage.task}\0${split}`);
-      const examples = readTaskSplit(task, split, { taskName: stage.task });
-      if (split === 'train' && examples.length === 0) throw new DataError(`${file}: no examples (tasks.${stage.task}.train)`);
-    }
+    if (stage.task === undefined || seen.has(stage.task)) continue;
+    seen.add(stage.task);
+    const task = recipe.tasks[stage.task]!;
+    const module = taskModule(task);
+    const train = readSplit(recipe, stage, 'train', task.labels);
+    if (train.length === 0) throw new DataError(`${task.train}: no examples (tasks.${stage.task}.train)`);
+    if (task.dev !== undefined) readSplit(recipe, stage, 'dev', module.labelsOf(task) ?? module.labelsFrom(train));
   }
 }
 

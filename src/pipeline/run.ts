@@ -21,7 +21,7 @@ import { writeReport } from '../report/report.js';
 import { RUN_FILES } from '../recipe/run-files.js';
 import type { Recipe } from '../recipe/schema.js';
 import { writeTextAtomic } from '../util/fs.js';
-import { batchSourceFor, batchTensors, type HostBatch } from './batches.js';
+import { disposeBatch } from './batches.js';
 import type { BertModel } from '../model/bert.js';
 import { initialSlots, slotVocab, type Slots } from './models.js';
 import { setDataWarningSink } from '../data/rows.js';
@@ -30,6 +30,9 @@ import { RunLog, type ProgressOptions } from './progress.js';
 import { checkResumedRecipe, openRunDir, readStageDone, runRelative, type RecipeChange } from './run-dir.js';
 import { runStage, type StageOptions, type StageResult } from './stage.js';
 import { scoreModel, type Scores } from './score.js';
+import { readSplit, stageTask } from './task-data.js';
+import type { TaskSetup } from '../tasks/infer.js';
+import { featuresOf } from '../tasks/infer.js';
 
 export interface DistillOptions extends ProgressOptions, Pick<StageOptions, 'onStep'> {
   /** Continue an interrupted run: finished stages are skipped, a stage checkpoint is resumed. */
@@ -171,10 +174,11 @@ async function reportRun(out: string, log: RunLog, opts: DistillOptions): Promis
   }
 }
 
-/** Metric, size and latency of every trained slot on the last task's dev set. */
+/** Metric, size and latency of every trained slot on the last task's dev set (slots with that task's head). */
 async function compareModels(recipe: Recipe, slots: Slots): Promise<ModelReport[]> {
-  const taskStage = [...recipe.stages].reverse().find((s) => s.task !== undefined && recipe.tasks[s.task].dev);
+  const taskStage = [...recipe.stages].reverse().find((s) => s.task !== undefined && recipe.tasks[s.task]!.dev);
   const reports: ModelReport[] = [];
+  let dev: { task: TaskSetup; examples: unknown[] } | undefined;
   for (const [slot, s] of Object.entries(slots)) {
     if (!s.dir) continue;
     const { model } = loadModelDir(s.dir);
@@ -186,13 +190,11 @@ async function compareModels(recipe: Recipe, slots: Slots): Promise<ModelReport[
         // The weights file; a stage output still holds its training-only projections (the export does not).
         bytesOnDisk: statSync(weightsPath(s.dir)).size,
       };
-      if (taskStage && model.config.head === 'classification') {
-        const regression = recipe.tasks[taskStage.task!].type === 'regression';
-        const vocab = slotVocab(recipe, slots, slot);
-        const source = await batchSourceFor(recipe, taskStage, vocab, 0, 'dev');
-        report.scores = await scoreModel(model, source, regression);
-        // Dev batches are in file order: after a full pass, next() is the first batch again.
-        report.latencyMs = timeForward(model, await source.next());
+      if (taskStage && model.config.head === taskStage.head) {
+        const task = stageTask(recipe, taskStage, slotVocab(recipe, slots, slot));
+        dev ??= { task, examples: readSplit(recipe, taskStage, 'dev', task.labels) };
+        report.scores = scoreModel(model, task, dev.examples, taskStage.batch_size);
+        report.latencyMs = timeForward(model, task, dev.examples.slice(0, taskStage.batch_size));
       }
       reports.push(report);
     } finally {
@@ -202,12 +204,16 @@ async function compareModels(recipe: Recipe, slots: Slots): Promise<ModelReport[
   return reports;
 }
 
-function timeForward(model: BertModel, host: HostBatch): number {
-  const run = () => tf.tidy(() => model.forward(batchTensors(host), { training: false }).logits!.dataSync());
+/** Milliseconds of one eval-mode forward over the first dev batch. */
+function timeForward(model: BertModel, task: TaskSetup, examples: readonly unknown[]): number {
+  const features = featuresOf(task, examples).flat();
+  const batch = task.module.collate(features, { config: task.config, padId: task.tokenizer.padId });
+  const run = () => tf.tidy(() => model.forward(batch, { training: false }).logits!.dataSync());
   run();
   const n = 3;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) run();
+  disposeBatch(batch);
   return (performance.now() - t0) / n;
 }
 

@@ -3,9 +3,11 @@
  * by side: general, task-intermediate, task-prediction). Runs optimizer steps with gradient
  * accumulation, logs every loss term, evaluates and checkpoints on schedule, resumes bit for bit.
  *
- * runStage = setUpStage (models, heads, projection, optimizer, data, resume; here) → trainSteps
- * (the step loop with its non-finite guard, evaluation and checkpoints; loop.ts) → finishStage
- * (final/, last evaluation, done.json; here).
+ * runStage = setUpStage (the task through its module, models and heads, distillSetup's mapping and
+ * projection, optimizer, data, resume; here) → trainSteps (the step loop with its non-finite
+ * guard, evaluation and checkpoints; loop.ts) → finishStage (final/, last evaluation, done.json;
+ * here). Nothing here depends on the task kind: the task module (src/tasks) gives the head, the
+ * features, the losses and the dev metrics.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +15,6 @@ import type { tf } from '../backend/tf.js';
 import { HEAD_PARAM } from '../checkpoint/model-dir.js';
 import { CheckpointError, RecipeError } from '../errors.js';
 import { resolveMapping, type ResolvedMapping } from '../distill/mapping.js';
-import type { DistillSpec } from '../distill/objective.js';
 import { heldProjection, initProjection, type Projection, type ProjectionKind } from '../distill/projection.js';
 import type { BertModel } from '../model/bert.js';
 import { describeClassifierRelu } from '../model/config.js';
@@ -21,24 +22,28 @@ import { modelParams } from '../model/params.js';
 import type { Recipe, Stage } from '../recipe/schema.js';
 import { createOptimizer, type Optimizer } from '../train/optimizer.js';
 import { makeSchedule } from '../train/schedule.js';
+import type { TaskSetup } from '../tasks/infer.js';
 import { hasCheckpoint, readOptimizerState, readTrainerState, type TrainerState } from './checkpoint.js';
-import { batchSourceFor, type HostBatch } from './batches.js';
+import { corpusBatches, taskBatches, type BatchSource, type HostBatch } from './batches.js';
 import { evalAndKeepBest, mixSeed, save, trainSteps, type StageOptions, type StageRun } from './loop.js';
 import { instantiate, slotVocab, type HeadSpec, type Slots, type StageModel } from './models.js';
 import type { MaskIds } from './masking.js';
+import { featuresOf } from '../tasks/infer.js';
+import { readSplit, stageTask, taskHead } from './task-data.js';
 import { BertTokenizer } from '../tokenizer/index.js';
 import { RunLog, StageProgress } from './progress.js';
 import { writeStageDone, type StageResult } from './run-dir.js';
 
 export { firstNonFinite, mixSeed, type StageOptions } from './loop.js';
+
+/** Parameters of a task head (sequence or token classifier, span outputs), not of a pre-training head. */
+const TASK_HEAD_PARAM = /^(classifier|qa_outputs)\./;
 export type { StageResult } from './run-dir.js';
 
-function headFor(recipe: Recipe, stage: Stage): HeadSpec | undefined {
-  if (stage.kind === 'general') return undefined;
+/** The head the trained model of a stage needs: masked LM (pretrain), the task's (task stages), none (general). */
+function headFor(stage: Stage, task: TaskSetup | undefined): HeadSpec | undefined {
   if (stage.kind === 'pretrain') return { head: 'mlm', numLabels: 0, labels: [] };
-  const task = stage.task ? recipe.tasks[stage.task] : undefined;
-  const labels = task?.labels ?? Array.from({ length: stage.num_labels }, (_, i) => `LABEL_${i}`);
-  return { head: 'classification' as const, numLabels: stage.num_labels, labels };
+  return task && taskHead(task);
 }
 
 function optimizerFor(stage: Stage, params: Map<string, tf.Variable>): Optimizer {
@@ -50,7 +55,7 @@ function optimizerFor(stage: Stage, params: Map<string, tf.Variable>): Optimizer
 function trapWarnings(stage: Stage, teacher: BertModel | undefined, student: BertModel, vocabs: [string, string] | undefined): string[] {
   const w: string[] = [];
   if (!teacher) return w;
-  if (stage.kind === 'general' && teacher.config.head === 'classification') {
+  if (stage.kind === 'general' && [...teacher.params.keys()].some((n) => TASK_HEAD_PARAM.test(n))) {
     w.push(`stage ${stage.name}: general distillation with a teacher that has a task head (fine-tuned?); TinyBERT's general stage uses the pre-trained teacher`);
   }
   if (teacher.config.vocabSize !== student.config.vocabSize || (vocabs && vocabs[0] !== vocabs[1] && !sameFile(vocabs[0], vocabs[1]))) {
@@ -71,10 +76,10 @@ function sameFile(a: string, b: string): boolean {
  * A task stage needs a teacher with a trained task head. task-prediction distils the teacher's
  * logits, so a missing head is refused; task-intermediate only distils layers, so it is a warning.
  */
-function teacherHeadWarning(stage: Stage, teacher: StageModel): string | undefined {
-  if (stage.kind !== 'task-intermediate' && stage.kind !== 'task-prediction') return undefined;
+function teacherHeadWarning(stage: Stage, teacher: StageModel, head: HeadSpec | undefined): string | undefined {
+  if ((stage.kind !== 'task-intermediate' && stage.kind !== 'task-prediction') || !head) return undefined;
   const c = teacher.model.config;
-  const missing = c.head === 'classification' ? teacher.freshHead : modelParams({ ...c, head: 'classification', numLabels: stage.num_labels }).map((p) => p.name).filter((n) => HEAD_PARAM.test(n));
+  const missing = c.head === head.head ? teacher.freshHead : modelParams({ ...c, ...head }).map((p) => p.name).filter((n) => HEAD_PARAM.test(n));
   if (missing.length === 0) return undefined;
   const what = `${teacher.source}: the teacher of stage ${stage.name} has no task head (missing ${missing.join(', ')})`;
   if (stage.kind === 'task-prediction') {
@@ -133,40 +138,33 @@ async function setUpStage(recipe: Recipe, index: number, slots: Slots, log: RunL
   const warnings: string[] = [];
   const owned: { dispose(): void }[] = [];
   try {
+    const vocab = slotVocab(recipe, slots, trainedSlot);
+    const train = stage.task === undefined ? undefined : readSplit(recipe, stage, 'train', recipe.tasks[stage.task]!.labels);
+    const task = train && stageTask(recipe, stage, vocab, train);
+    const head = headFor(stage, task);
     // Models. On resume the trained model (and its projections) come from the checkpoint.
     const source: Slots = resuming ? { ...slots, [trainedSlot]: { ...slots[trainedSlot], dir: ckptDir, config: undefined } } : slots;
-    const trained = instantiate(source, trainedSlot, headFor(recipe, stage), seed);
+    const trained = instantiate(source, trainedSlot, head, seed);
     owned.push(trained.model);
     if (trained.freshHead.length) notes.push(`stage ${stage.name}: ${trainedSlot} gets a fresh task head (${trained.freshHead.join(', ')}); ${trained.source} has none for this task`);
     const teacherModel = distilling ? instantiate(slots, stage.teacher!, undefined, seed) : undefined;
     if (teacherModel) owned.push(teacherModel.model);
-    const teacherWarning = teacherModel && teacherHeadWarning(stage, teacherModel);
+    const teacherWarning = teacherModel && teacherHeadWarning(stage, teacherModel, head);
     if (teacherWarning) warnings.push(teacherWarning);
     const teacher = teacherModel?.model;
-    const vocab = slotVocab(recipe, slots, trainedSlot);
     warnings.push(...trapWarnings(stage, teacher, trained.model, teacher ? [slotVocab(recipe, slots, stage.teacher!), vocab] : undefined));
 
-    let projection: Projection | undefined;
-    let mapping: ResolvedMapping | undefined;
-    const intermediate = ['embedding', 'hidden', 'attention'].some((k) => k in stage.losses);
-    if (teacher && intermediate) {
-      mapping = resolveMapping(
-        { ...stage.mapping, attention_heads: stage.attention_heads },
-        { layers: teacher.config.numLayers, heads: teacher.config.numHeads },
-        { layers: trained.model.config.numLayers, heads: trained.model.config.numHeads },
-        `stages.${stage.name}.mapping`,
-      );
-      const p = stageProjection(stage, teacher, trained, source[trainedSlot].dir !== undefined, seed);
-      projection = p.projection;
-      owned.push(projection);
-      if (p.warning) warnings.push(p.warning);
-    }
+    const distillation = teacher && distillSetup(stage, teacher, trained, source[trainedSlot].dir !== undefined, seed);
+    const projection = distillation?.projection;
+    if (projection) owned.push(projection);
+    if (distillation?.warning) warnings.push(distillation.warning);
     const params = new Map<string, tf.Variable>([...trained.model.params, ...(projection?.params ?? [])]);
     const optimizer = optimizerFor(stage, params);
     owned.push(optimizer);
 
-    const data = await batchSourceFor(recipe, stage, vocab, seed);
-    const masking = stage.kind === 'pretrain' ? maskIdsFor(vocab, trained.model.config.vocabSize) : undefined;
+    const data: BatchSource = task
+      ? taskBatches(stage, task, featuresOf(task, train!), seed)
+      : await corpusBatches(recipe, stage, vocab, seed, stage.kind === 'pretrain' ? maskIdsFor(vocab, trained.model.config.vocabSize) : undefined);
     const total = stage.steps ?? Math.max(1, Math.ceil((stage.epochs! * data.batchesPerEpoch) / stage.grad_accum));
     const schedule = makeSchedule(stage.schedule, total);
 
@@ -178,35 +176,59 @@ async function setUpStage(recipe: Recipe, index: number, slots: Slots, log: RunL
       log.write({ event: 'resume', stage: stage.name, step: state.step });
     }
     const progress = new StageProgress(stage.name, total, opts);
-    for (const n of notes) {
-      progress.note(`note: ${n}`);
-      log.write({ event: 'note', stage: stage.name, message: n });
-    }
-    for (const w of warnings) {
-      progress.note(`warning: ${w}`);
-      log.write({ event: 'warning', stage: stage.name, message: w });
-    }
-    if (trained.model.config.head === 'classification') {
-      log.write({ event: 'classifier', stage: stage.name, message: describeClassifierRelu(trained.model.config) });
-    }
-    if (projection) log.write({ event: 'projection', stage: stage.name, kind: projection.spec.kind, source: projection.source, from: trained.source });
-    const regression = stage.task ? recipe.tasks[stage.task].type === 'regression' : false;
-    const spec: Omit<DistillSpec, 'labels'> | undefined = teacher
-      ? {
-          losses: stage.losses,
-          semantics: stage.semantics,
-          mapping: mapping ?? { attention: [], hidden: [], attentionHeads: stage.attention_heads },
-          projection,
-          temperature: stage.temperature,
-          temperatureSquared: stage.t_squared,
-          outputMode: regression ? 'regression' : 'classification',
-        }
-      : undefined;
-    return { recipe, stage, dir, ckptDir, seed, log, trained, teacher, vocab, projection, params, optimizer, data, masking, total, schedule, state, spec, regression, progress, warnings };
+    announce(log, progress, stage, notes, warnings, trained, projection);
+    const spec = distillation?.spec;
+    return { recipe, stage, dir, ckptDir, seed, log, trained, teacher, vocab, projection, params, optimizer, data, task, total, schedule, state, spec, progress, warnings };
   } catch (e) {
     for (const o of owned) o.dispose();
     throw e;
   }
+}
+
+/**
+ * What a distillation stage adds: the layer mapping and the student->teacher projection (stages
+ * with intermediate losses) and the objective's settings, all from the resolved stage.
+ */
+function distillSetup(stage: Stage, teacher: BertModel, trained: StageModel, fromDir: boolean, seed: number): { spec: NonNullable<StageRun['spec']>; projection?: Projection; warning?: string } {
+  let projection: Projection | undefined;
+  let mapping: ResolvedMapping | undefined;
+  let warning: string | undefined;
+  const intermediate = ['embedding', 'hidden', 'attention'].some((k) => k in stage.losses);
+  if (intermediate) {
+    mapping = resolveMapping(
+      { ...stage.mapping, attention_heads: stage.attention_heads },
+      { layers: teacher.config.numLayers, heads: teacher.config.numHeads },
+      { layers: trained.model.config.numLayers, heads: trained.model.config.numHeads },
+      `stages.${stage.name}.mapping`,
+    );
+    ({ projection, warning } = stageProjection(stage, teacher, trained, fromDir, seed));
+  }
+  const spec = {
+    losses: stage.losses,
+    semantics: stage.semantics,
+    mapping: mapping ?? { attention: [], hidden: [], attentionHeads: stage.attention_heads },
+    projection,
+    temperature: stage.temperature,
+    temperatureSquared: stage.t_squared,
+  };
+  return { spec, projection, warning };
+}
+
+/** Notes, warnings, the classifier's form and the projection's origin, on the console and in the log. */
+function announce(log: RunLog, progress: StageProgress, stage: Stage, notes: string[], warnings: string[], trained: StageModel, projection: Projection | undefined): void {
+  for (const n of notes) {
+    progress.note(`note: ${n}`);
+    log.write({ event: 'note', stage: stage.name, message: n });
+  }
+  for (const w of warnings) {
+    progress.note(`warning: ${w}`);
+    log.write({ event: 'warning', stage: stage.name, message: w });
+  }
+  // classifier_relu applies to the sequence classifier only.
+  if (trained.model.config.head === 'classification') {
+    log.write({ event: 'classifier', stage: stage.name, message: describeClassifierRelu(trained.model.config) });
+  }
+  if (projection) log.write({ event: 'projection', stage: stage.name, kind: projection.spec.kind, source: projection.source, from: trained.source });
 }
 
 function disposeStage(run: StageRun): void {

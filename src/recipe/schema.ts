@@ -7,8 +7,7 @@
  */
 import { z } from 'zod';
 import { BACKEND_NAMES } from '../backend/select.js';
-import { CLASSIFICATION_METRICS } from '../data/metrics.js';
-import { corpusSchema, modelSourceSchema, pathSchema, taskSchema } from './task.js';
+import { corpusSchema, modelSourceSchema, pathSchema, taskModule, taskSchema, type Task } from './task.js';
 import { defaultLosses, stageInputSchema, type StageInput } from './stage.js';
 import type { LossName } from './enums.js';
 
@@ -39,29 +38,31 @@ export const recipeSchema = z
       else seen.set(s.name, i);
       for (const slot of ['train', 'teacher', 'student'] as const) {
         const v = s[slot];
-        if (v !== undefined && !(v in r.models)) {
+        if (v !== undefined && !Object.hasOwn(r.models, v)) {
           issue(['stages', i, slot], `unknown model slot "${v}"; models defines: ${known(r.models)}`);
         }
       }
-      if (s.task !== undefined && !(s.task in r.tasks)) {
+      if (s.task !== undefined && !Object.hasOwn(r.tasks, s.task)) {
         issue(['stages', i, 'task'], `unknown task "${s.task}"; tasks defines: ${known(r.tasks)}`);
       }
-      if (s.corpus !== undefined && !(s.corpus in r.corpus)) {
+      if (s.corpus !== undefined && !Object.hasOwn(r.corpus, s.corpus)) {
         issue(['stages', i, 'corpus'], `unknown corpus "${s.corpus}"; corpus defines: ${known(r.corpus)}`);
       }
-      const task = s.task === undefined ? undefined : r.tasks[s.task];
+      // Own names only: "constructor" is no task even though every object inherits one.
+      const task = s.task !== undefined && Object.hasOwn(r.tasks, s.task) ? r.tasks[s.task] : undefined;
       if (!task) return;
-      const regression = task.type === 'regression';
+      const module = taskModule(task);
       const metric = s.eval?.metric;
-      if (metric && regression === CLASSIFICATION_METRICS.includes(metric)) {
-        issue(['stages', i, 'eval', 'metric'], `${metric} does not apply to a ${task.type} task; use ${regression ? 'pearson or spearman' : 'accuracy, f1, f1_macro or mcc'}`);
+      const problem = metric === undefined ? undefined : module.metricProblem(task, metric, s.task!);
+      if (problem) issue(['stages', i, 'eval', 'metric'], problem);
+      const head = s.kind === 'general' || s.kind === 'pretrain' ? undefined : module.head(task, module.labelsOf(task) ?? []).head;
+      if (head && s.head !== undefined && s.head !== head) {
+        issue(['stages', i, 'head'], `task "${s.task}" (type ${task.type}) trains a ${head} head, not ${s.head}; remove head`);
       }
-      const labels = task.labels?.length ?? 1;
-      if (metric === 'f1' && labels > 2) {
-        issue(['stages', i, 'eval', 'metric'], `f1 is binary but task "${s.task}" has ${labels} labels; use f1_macro`);
-      }
-      if (s.num_labels !== undefined && s.num_labels !== labels) {
-        issue(['stages', i, 'num_labels'], `task "${s.task}" has ${labels} ${regression ? 'output (regression)' : 'labels'}, not ${s.num_labels}`);
+      const labels = module.labelsOf(task);
+      const outputs = labels && module.head(task, labels).numLabels;
+      if (s.num_labels !== undefined && outputs !== undefined && s.num_labels !== outputs) {
+        issue(['stages', i, 'num_labels'], `task "${s.task}" has ${outputs} ${labels!.length === 0 ? 'output (regression)' : 'labels'}, not ${s.num_labels}`);
       }
     });
     const hasVocab = r.vocab !== undefined || Object.values(r.models).some((m) => m.dir !== undefined || m.vocab !== undefined);
@@ -74,27 +75,33 @@ export const recipeSchema = z
   }))
   .describe('a tinybert distillation recipe');
 
-/** Fills a stage's kind- and task-dependent defaults. */
-function resolveStage(s: StageInput, r: { tasks: Record<string, z.infer<typeof taskSchema>>; corpus: Record<string, z.infer<typeof corpusSchema>> }) {
+/**
+ * Fills a stage's kind- and task-dependent defaults from the task's module. `num_labels` stays
+ * undefined when the label list comes from the training data (token classification without
+ * `labels:`); the stage reads it there.
+ */
+function resolveStage(s: StageInput, r: { tasks: Record<string, Task>; corpus: Record<string, z.infer<typeof corpusSchema>> }) {
   const task = s.task === undefined ? undefined : r.tasks[s.task];
+  const module = task && taskModule(task);
   const corpus = s.corpus === undefined ? undefined : r.corpus[s.corpus];
   const given = s.losses ?? defaultLosses(s.kind);
   const losses: Partial<Record<LossName, number>> = Array.isArray(given) ? Object.fromEntries(given.map((l) => [l, 1])) : given;
   const noHead = s.kind === 'general' || s.kind === 'pretrain';
-  const head = s.head ?? (noHead ? 'none' : 'classification');
-  const regression = task?.type === 'regression';
+  const labels = task && module!.labelsOf(task);
+  const head = noHead ? ('none' as const) : (s.head ?? (task ? module!.head(task, labels ?? []).head : 'classification'));
+  const numLabels = head === 'none' ? 0 : (s.num_labels ?? (task ? labels && module!.head(task, labels).numLabels : 2));
   return {
     ...s,
     epochs: s.epochs ?? (s.steps === undefined ? 3 : undefined),
     max_seq_length: s.max_seq_length ?? task?.max_seq_length ?? corpus?.max_seq_length ?? 128,
     losses,
     head,
-    num_labels: head === 'none' ? 0 : (s.num_labels ?? (regression ? 1 : (task?.labels?.length ?? 2))),
+    num_labels: numLabels,
     // General and pretrain stages have no labels, task-intermediate no trained head: no eval section.
     eval:
-      noHead || s.kind === 'task-intermediate'
+      noHead || s.kind === 'task-intermediate' || !task
         ? undefined
-        : { every: s.eval?.every ?? 0, metric: s.eval?.metric ?? (regression ? ('pearson' as const) : ('accuracy' as const)) },
+        : { every: s.eval?.every ?? 0, metric: s.eval?.metric ?? module!.metrics(task)[0]! },
   };
 }
 

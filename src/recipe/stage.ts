@@ -5,7 +5,6 @@
  * on the task (losses, head, metric, sequence length) are filled by the recipe schema, which sees both.
  */
 import { z } from 'zod';
-import { metricNameSchema } from '../data/metrics.js';
 import { OPTIMIZERS, type bertAdamOptionsSchema } from '../train/optimizer.js';
 import {
   attentionHeadsSchema,
@@ -87,7 +86,14 @@ export type ScheduleConfig = z.infer<typeof scheduleSchema>;
 export const evalSchema = z
   .strictObject({
     every: z.number().int().min(0).default(0).describe('evaluate on the dev set every N optimizer steps (0: at stage end only)'),
-    metric: metricNameSchema.optional().describe('metric that picks the best checkpoint; default accuracy (pearson for regression)'),
+    metric: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'metric that picks the best checkpoint, one the task reports: classification accuracy (default), f1, f1_macro, mcc; ' +
+          'regression pearson (default), spearman; token classification f1 (default), precision, recall, accuracy',
+      ),
   })
   .describe('evaluation on the task\'s dev file; the best checkpoint by metric is kept');
 
@@ -137,15 +143,15 @@ export const stageInputSchema = z
     checkpoint_every: z.number().int().min(0).default(0).describe('checkpoint every N optimizer steps (0: at stage end only)'),
     log_every: z.number().int().positive().default(10).describe('log loss terms every N optimizer steps'),
     head: z
-      .enum(['classification', 'none'])
+      .enum(['classification', 'token-classification', 'span', 'none'])
       .optional()
-      .describe('task head on the trained model; default classification, none for general stages'),
+      .describe('task head on the trained model; default: the head of the task\'s type, none for general stages'),
     num_labels: z
       .number()
       .int()
       .min(0)
       .optional()
-      .describe('classifier outputs; defaults to the task\'s label count (1 for regression), 0 without a head'),
+      .describe('classifier outputs; defaults to the task\'s label count (1 for regression; from the train file when the task lists none), 0 without a head'),
   })
   .superRefine((s, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -165,7 +171,7 @@ export const stageInputSchema = z
       forbid('eval', 'pretrain has no labelled dev set');
       const bad = losses.filter((l) => l !== 'hard');
       if (bad.length) issue('losses', `a pretrain stage has no teacher: only the hard (masked-LM) loss applies; remove ${bad.join(', ')}`);
-      if (s.head === 'classification') issue('head', 'a pretrain stage trains the masked-LM head; remove head');
+      if (s.head !== undefined && s.head !== 'none') issue('head', 'a pretrain stage trains the masked-LM head; remove head');
     } else if (s.kind === 'finetune') {
       need('train', 'the model slot to train');
       need('task', 'the labelled task to train on');
@@ -186,7 +192,7 @@ export const stageInputSchema = z
       forbid('eval', 'a general stage has no labels to evaluate');
       const bad = losses.filter((l) => !INTERMEDIATE_LOSSES.includes(l as never));
       if (bad.length) issue('losses', `general distillation has no labels or task head: only ${INTERMEDIATE_LOSSES.join(', ')} apply, not ${bad.join(', ')}`);
-      if (s.head === 'classification') issue('head', 'a general stage trains no task head; remove head');
+      if (s.head !== undefined && s.head !== 'none') issue('head', 'a general stage trains no task head; remove head');
       if (s.num_labels) issue('num_labels', 'a general stage trains no task head; remove num_labels');
     }
     if (s.kind === 'task-intermediate' || s.kind === 'task-prediction') {

@@ -9,12 +9,14 @@ interface Args extends DataArgs {
   'max-seq-length': number;
   'batch-size': number;
   json: boolean;
+  predictions?: string;
   backend?: string;
 }
 
 function table(r: EvaluationResult): string {
   const lines = [`${r.dir} on ${r.data}: ${r.examples} examples`];
   for (const [name, v] of Object.entries(r.metrics)) lines.push(`  ${name.padEnd(9)} ${v.toFixed(4)}`);
+  if (r.predictions) lines.push(`  predictions written to ${r.predictions}`);
   if (r.confusion) {
     const w = Math.max(6, ...r.labels.map((l) => l.length));
     lines.push(`  confusion (rows gold, columns predicted)`, `  ${''.padEnd(w)} ${r.labels.map((l) => l.padStart(w)).join(' ')}`);
@@ -25,7 +27,7 @@ function table(r: EvaluationResult): string {
 
 const command: CommandModule<object, Args> = {
   command: 'eval <dir>',
-  describe: 'Score a model (exported student, checkpoint or run) on a labelled tsv/csv/jsonl file',
+  describe: 'Score a model (exported student, checkpoint or run) on a labelled file of its task kind (classification tsv/csv/jsonl, token classification conll/jsonl/ernie/bmes)',
   builder: (y) =>
     withDataOptions(
       y
@@ -35,7 +37,11 @@ const command: CommandModule<object, Args> = {
     )
       .option('max-seq-length', numberOption('Tokens per example including [CLS]/[SEP]', { integer: true, min: 3, default: 128 }))
       .option('batch-size', numberOption('Examples per forward pass', { integer: true, min: 1, default: 32 }))
-      .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' }),
+      .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' })
+      .option('predictions', {
+        type: 'string',
+        describe: 'Write the predictions here: one label per line (classification), "token gold predicted" lines with a blank line between sentences (token classification, conlleval\'s input)',
+      }),
   handler: async (a) => {
     await initBackend(a.backend, { quiet: true });
     const r = await evaluateModelDir(a.dir, {
@@ -43,6 +49,7 @@ const command: CommandModule<object, Args> = {
       ...readerOptions(a),
       maxSeqLength: a['max-seq-length'],
       batchSize: a['batch-size'],
+      predictions: a.predictions,
     });
     process.stdout.write(a.json ? `${JSON.stringify(r)}\n` : table(r));
   },

@@ -15,7 +15,7 @@ interface Args extends DataArgs {
 
 const command: CommandModule<object, Args> = {
   command: 'predict <dir>',
-  describe: 'Label texts with a classification model: one JSON line per input (label, score, probabilities)',
+  describe: 'Label texts: one JSON line per input (classification: label, score, probabilities; token classification: entities with character offsets)',
   builder: (y) =>
     withDataOptions(
       y
@@ -23,7 +23,9 @@ const command: CommandModule<object, Args> = {
         .option('input', {
           type: 'string',
           demandOption: true,
-          describe: 'Text file (one example per line, text_a<TAB>text_b for pairs) or JSONL {text_a, text_b}; with --format/--header/--text-a/--text-b any tsv/csv/jsonl data file (its labels are ignored)',
+          describe:
+            'Text file (one example per line; classification: text_a<TAB>text_b for pairs, or JSONL {text_a, text_b}); ' +
+            'with --format/--header/--text-a/--text-b a data file of the model\'s task kind (its labels are ignored)',
         }),
       false,
     )
@@ -32,7 +34,7 @@ const command: CommandModule<object, Args> = {
       .option('batch-size', numberOption('Examples per forward pass', { integer: true, min: 1, default: 32 })),
   handler: async (a) => {
     await initBackend(a.backend, { quiet: true });
-    const preds = await predictModelDir(a.dir, {
+    const preds = await predictModelDir<Record<string, unknown>>(a.dir, {
       input: a.input,
       ...readerOptions(a),
       maxSeqLength: a['max-seq-length'],

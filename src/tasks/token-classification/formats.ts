@@ -19,6 +19,9 @@ import { z } from 'zod';
 import { DataError, show } from '../../errors.js';
 import { jsonlRows, readText } from '../../data/rows.js';
 import { parseTagAt } from './tags.js';
+import { charTokens } from './text.js';
+
+export { charTokens };
 
 export const nerFormatSchema = z
   .enum(['conll', 'jsonl', 'ernie', 'bmes'])
@@ -66,15 +69,6 @@ export function joinTokens(tokens: readonly string[]): { text: string; spans: [n
     at += t.length + sep.length;
   }
   return { text: tokens.join(sep), spans };
-}
-
-/** A text to label, one token per code point, each with its [start, end) in the text. */
-export function charTokens(text: string): Pick<Sentence, 'tokens' | 'text' | 'spans'> {
-  const tokens = [...text];
-  const spans: [number, number][] = [];
-  let at = 0;
-  for (const c of tokens) spans.push([at, (at += c.length)]);
-  return { tokens, text, spans };
 }
 
 /** `at(i)` names token i's place in messages (its own line in conll, the token's index elsewhere). */

@@ -7,6 +7,7 @@ import { expectClose } from '../../helpers/close.js';
 // ids: [PAD]=0 [UNK]=1 [CLS]=2 [SEP]=3 张=4 三=5 play=6 ##ing=7 去=8
 const tokenizer = new BertTokenizer(Vocab.fromTokens(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '张', '三', 'play', '##ing', '去']));
 const labels = ['O', 'B-PER', 'I-PER'];
+const settings = { semantics: 'reference' as const, temperature: 2, temperatureSquared: false };
 const config = tokenClassificationTaskSchema.parse({ type: 'token-classification', train: 't.conll', max_seq_length: 6, stride: 2 });
 const sentence: Sentence = {
   tokens: ['张', '三', 'playing', '去', '张', '三'],
@@ -25,7 +26,7 @@ function goldLogits(labelIds: number[]): Float32Array {
 
 describe('the token-classification task module', () => {
   it('decodes per-window logits back to one tag per token over windows and scores them', () => {
-    const features = ner.features(sentence, { config, tokenizer, labels });
+    const features = ner.features(sentence, { config, tokenizer, labels, maxSeqLength: 6 });
     expect(features.length).toBeGreaterThan(1);
     const tags = ner.decode(sentence, features, features.map((f) => goldLogits(f.labelIds)), labels);
     expect(tags).toEqual(sentence.tags);
@@ -34,8 +35,8 @@ describe('the token-classification task module', () => {
   });
 
   it('ignores other pieces, [CLS], [SEP] and padding in the hard-label loss', () => {
-    const features = ner.features(sentence, { config, tokenizer, labels });
-    const batch = ner.collate(features);
+    const features = ner.features(sentence, { config, tokenizer, labels, maxSeqLength: 6 });
+    const batch = ner.collate(features, { config, padId: 0 });
     const K = labels.length;
     const B = features.length;
     const base = tf.randomNormal([B, 6, K], 0, 1, 'float32', 7); // [B, T, K]
@@ -47,21 +48,21 @@ describe('the token-classification task module', () => {
 
   it('reads only first pieces in the distillation target, also in windows without labels', () => {
     const unlabelled = { ...sentence, tags: [] };
-    const features = ner.features(unlabelled, { config, tokenizer, labels });
+    const features = ner.features(unlabelled, { config, tokenizer, labels, maxSeqLength: 6 });
     expect(features.every((f) => f.labelIds.every((id) => id === -100))).toBe(true);
-    const batch = ner.collate(features);
+    const batch = ner.collate(features, { config, padId: 0 });
     const B = features.length;
     const s = tf.randomNormal([B, 6, 3], 0, 1, 'float32', 1); // [B, T, K]
     const t = tf.randomNormal([B, 6, 3], 0, 1, 'float32', 2); // [B, T, K]
     const other = tf.tensor2d(features.map((f) => f.tokenMask.map((m) => 1 - m)), [B, 6]).expandDims(-1); // [B, T, 1]
     const sNoisy = tf.add(s, tf.mul(other, tf.tensor1d([30, 0, -30]))); // [B, T, K]
-    const a = ner.distillLoss(s, t, batch, 2).dataSync()[0];
+    const a = ner.distillLoss(s, t, batch, config, settings).dataSync()[0];
     expect(a).toBeGreaterThan(0);
-    expectClose(ner.distillLoss(sNoisy, t, batch, 2).dataSync(), [a], { rtol: 1e-6, atol: 1e-6 });
+    expectClose(ner.distillLoss(sNoisy, t, batch, config, settings).dataSync(), [a], { rtol: 1e-6, atol: 1e-6 });
   });
 
   it('asks for a token-classification head with one output per label', () => {
-    expect(ner.head(labels)).toEqual({ head: 'token-classification', numLabels: 3 });
+    expect(ner.head(config, labels)).toEqual({ head: 'token-classification', numLabels: 3 });
     expect(ner.exportArchitecture).toBe('BertForTokenClassification');
   });
 });
