@@ -29,6 +29,8 @@ export interface Batch {
   seqLen: number;
   /** [B] index of each row's feature in the batcher's input (to put predictions back in order). */
   indices?: Int32Array;
+  /** [B, T] 1 where a word begins, when every feature has word boundaries (whole-word and span masking). */
+  wordStarts?: Uint8Array;
 }
 
 export interface BatcherOptions {
@@ -65,6 +67,10 @@ export function collate(features: readonly Feature[], opts: { seqLen?: number; p
     attentionMask.fill(1, b * T, b * T + f.inputIds.length);
   });
   const batch: Batch = { inputIds, tokenTypeIds, attentionMask, batchSize: B, seqLen: T };
+  if (B > 0 && features.every((f) => f.wordStarts)) {
+    batch.wordStarts = new Uint8Array(B * T);
+    features.forEach((f, b) => batch.wordStarts!.set(f.wordStarts!, b * T));
+  }
   const labelled = features.filter((f) => f.label !== undefined).length;
   if (labelled === B && B > 0) {
     const labels = opts.labelType === 'float' ? new Float32Array(B) : new Int32Array(B);
@@ -229,7 +235,7 @@ export class StreamBatcher {
     while (this.chunk.length < want) {
       const r = await this.source.next();
       if (r.done) break;
-      this.chunk.push(corpusFeature(r.value.ids, this.opts.clsId, this.opts.sepId));
+      this.chunk.push(corpusFeature(r.value.ids, this.opts.clsId, this.opts.sepId, r.value.wordStarts));
       this.chunkEnd = r.value.next;
     }
     if (this.chunk.length === 0) return false;

@@ -23,6 +23,7 @@ import {
 } from '../data/index.js';
 import { BertTokenizer } from '../tokenizer/index.js';
 import type { Recipe, Stage } from '../recipe/schema.js';
+import { wordPieces } from './masking.js';
 import { validate } from '../util/validate.js';
 
 /** A batch as flat [B·T] arrays (src/data's Batch). */
@@ -108,7 +109,13 @@ export async function batchSourceFor(
   const base: BatcherOptions = { batchSize: stage.batch_size, seed, maxSeqLength, dynamicPadding: stage.dynamic_padding, padId: tokenizer.padId };
   if (stage.corpus) {
     const c = recipe.corpus[stage.corpus];
-    const corpus = new Corpus(c.path, { format: c.format, maxSeqLength, toIds: (t) => tokenizer.convertTokensToIds(tokenizer.tokenize(t)) });
+    const corpus = new Corpus(c.path, {
+      format: c.format,
+      maxSeqLength,
+      toIds: (t) => tokenizer.convertTokensToIds(tokenizer.tokenize(t)),
+      // Whole-word and span masking need word boundaries; token masking skips the segmenter's cost.
+      wordPieces: stage.masking === 'token' ? undefined : (t) => wordPieces(tokenizer, t),
+    });
     await corpus.check();
     const perEpoch = stage.steps === undefined ? Math.ceil((await corpus.count()) / stage.batch_size) : 0;
     return new CorpusBatches(corpus, { ...base, clsId: tokenizer.clsId, sepId: tokenizer.sepId }, perEpoch);

@@ -19,7 +19,7 @@ import { namedGrads } from '../train/gradients.js';
 import type { Optimizer } from '../train/optimizer.js';
 import { batchSourceFor, batchTensors, type BatchSource } from './batches.js';
 import { hasCheckpoint, writeCheckpoint, type TrainerState } from './checkpoint.js';
-import { maskTokens, type MaskIds } from './masking.js';
+import { maskBatch, type MaskIds } from './masking.js';
 import type { StageModel } from './models.js';
 import type { ProgressOptions, RunLog, StageProgress } from './progress.js';
 import { scoreModel, type Scores } from './score.js';
@@ -113,7 +113,7 @@ async function accumulateGrads(run: StageRun): Promise<{ grads: Map<string, Tens
   for (let micro = 0; micro < stage.grad_accum; micro++) {
     const dropoutSeed = mixSeed(run.seed, state.step, micro);
     const next = await run.data.next();
-    const host = masking ? maskTokens(next, masking, stage.mlm_probability, mixSeed(dropoutSeed, 1)) : next;
+    const host = masking ? maskBatch(next, masking, stage.masking, stage.mlm_probability, mixSeed(dropoutSeed, 1)) : next;
     const batch = batchTensors(host);
     const teacherOut = teacher ? (tf.tidy(() => teacher.forward(batch, { training: false, skipHead }) as never) as ModelOutput) : undefined;
     let microTerms: Record<string, number> = {};
