@@ -8,12 +8,13 @@
  *               round(p·n) of a row's n real pieces is reached (a word that would overshoot is skipped).
  *   span        SpanBERT (Joshi et al. 2020, §3.1): a span length ℓ in words from Geo(0.2) truncated
  *               to 1..10 and renormalised (SpanBERT's code; mean 3.8), a span of ℓ whole words from a
- *               random start word, repeated until the same budget.
+ *               random start word, repeated until the same budget (the last span ends at the
+ *               word boundary nearest it).
  *
  * Words are the segmenter's (src/tokenizer/segmenter.ts, jieba), mapped to word pieces by
  * `wordPieces`; a batch without `wordStarts` treats every piece as a word, so span lengths then
  * count pieces. A chosen unit becomes [MASK] 80% of the time, random word pieces 10%, stays 10%:
- * per token in token mode (BERT), per word or span otherwise (SpanBERT §3.1: a piece left visible
+ * per token in token mode (BERT), per word or span otherwise (as SpanBERT §3.1 does: a piece left visible
  * would give its word away). Labels hold the original id at chosen positions and -1 elsewhere
  * (ignored by the loss). Seeded per step, so a resumed run masks the same tokens.
  */
@@ -103,9 +104,10 @@ export function budget(words: readonly Word[], probability: number): number {
 }
 
 /**
- * Units of word indices, each masked as one: single words (whole-word) or runs of adjacent words
- * (span). A word that would take the row past its budget is skipped, except as the row's first, so
- * every row with text gets a prediction.
+ * Units of word indices, each masked as one. whole-word: single words in random order, a word that
+ * would take the row past its budget skipped. span: runs of adjacent untaken words, the last run
+ * ending at the word boundary nearest the budget. Either way a row's first word is taken whatever
+ * its size, so every row with text gets a prediction.
  */
 export function chooseUnits(words: readonly Word[], limit: number, mode: 'whole-word' | 'span', rng: Rng): number[][] {
   const units: number[][] = [];
@@ -123,7 +125,7 @@ export function chooseUnits(words: readonly Word[], limit: number, mode: 'whole-
   const taken = new Uint8Array(words.length);
   // free[w]: untaken words in one run of text from w on (a span never crosses [SEP] or padding).
   const free = new Int32Array(words.length + 1);
-  // Near the end of the budget only short words fit; a bounded number of draws ends the search.
+  // A drawn length may fit nowhere (a short row, a nearly full one): a bounded number of draws ends the search.
   for (let tries = 0; chosen < limit && tries < MAX_SPAN_DRAWS; tries++) {
     for (let w = words.length - 1; w >= 0; w--) {
       const joined = w + 1 < words.length && words[w + 1][0] === words[w][1];
@@ -151,7 +153,7 @@ export function chooseUnits(words: readonly Word[], limit: number, mode: 'whole-
   return units;
 }
 
-/** Span draws per row before giving up on the rest of its budget (only short rows nearly full get there). */
+/** Span draws per row before giving up on the rest of its budget. */
 const MAX_SPAN_DRAWS = 200;
 
 const SPAN_CDF = (() => {
