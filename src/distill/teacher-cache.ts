@@ -32,6 +32,7 @@ import { tf, type Tensor } from '../backend/tf.js';
 import { DataError, ShapeError } from '../errors.js';
 import type { Batch, BertModel } from '../model/bert.js';
 import type { ModelConfig } from '../model/config.js';
+import type { ModelOutput } from '../model/output.js';
 import { writeChunksAtomic, writeTextAtomic } from '../util/fs.js';
 import { validate } from '../util/validate.js';
 
@@ -266,6 +267,16 @@ export class TeacherCache {
     readSync(this.fds[e.part]!, new Uint8Array(out.buffer), 0, n * 4, e.offset * 4);
     return out;
   }
+}
+
+/**
+ * A teacher output record holding only cached logits ([B, K] or [B, T, K]) and a float copy of the
+ * batch's mask: what the prediction loss reads, so `distillLosses` takes it in place of a forward.
+ */
+export function cachedTeacherOutput(logits: Tensor, batch: Batch): ModelOutput {
+  const [B, T] = batch.inputIds.shape as [number, number];
+  const attentionMask = batch.attentionMask ? batch.attentionMask.cast('float32') : tf.ones([B, T]); // [B, T]
+  return { logits, hiddenStates: [], attentionScores: [], attentionMask };
 }
 
 /**

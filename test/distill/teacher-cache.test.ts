@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend/tf.js';
 import { softCrossEntropy } from '../../src/distill/losses.js';
-import { fillTeacherCache, rowKeys, TeacherCache, teacherIdentity } from '../../src/distill/teacher-cache.js';
+import { distillLosses } from '../../src/distill/objective.js';
+import { cachedTeacherOutput, fillTeacherCache, rowKeys, TeacherCache, teacherIdentity } from '../../src/distill/teacher-cache.js';
 import { DataError } from '../../src/errors.js';
 import type { Batch } from '../../src/model/bert.js';
 import { tinyModel } from '../export/tiny.js';
@@ -51,6 +52,31 @@ describe('teacher-output cache', () => {
         expect(c, `batch ${i} ${opts.semantics}`).toBe(a);
       }
       tf.dispose([s, live, cached]);
+    }
+    cache.close();
+  });
+
+  it('gives the task-prediction objective (prediction + hard) from cached logits equal to the live teacher\'s', async () => {
+    const dir = tempDir();
+    await fillTeacherCache(teacher, BATCHES, dir);
+    const cache = TeacherCache.open(dir, teacherIdentity(teacher));
+    for (const b of BATCHES) {
+      const labels = tf.tensor1d(Array.from({ length: b.inputIds.shape[0] }, (_, i) => i % 2), 'int32');
+      const spec = {
+        losses: { prediction: 1, hard: 0.5 },
+        semantics: 'masked' as const,
+        mapping: { attention: [], hidden: [], attentionHeads: 'match' as const },
+        temperature: 2,
+        labels,
+      };
+      const s = student.forward(b);
+      const live = teacher.forward(b, { training: false });
+      const cached = cachedTeacherOutput(cache.lookup(b)!, b);
+      const a = distillLosses(live, s, spec);
+      const c = distillLosses(cached, s, spec);
+      expect(c.total.dataSync()[0]).toBe(a.total.dataSync()[0]);
+      expect(c.terms.prediction!.dataSync()[0]).toBe(a.terms.prediction!.dataSync()[0]);
+      tf.dispose([labels, s as never, live as never, cached as never, a as never, c as never]);
     }
     cache.close();
   });
