@@ -79,5 +79,6 @@ export {
   type LossOptions,
   type PredictionOptions,
 } from './distill/losses.js';
+export { TeacherCache, fillTeacherCache, teacherIdentity, cachedTeacherOutput, type CacheLayout } from './distill/teacher-cache.js';
 
 export { initBackend, BACKEND_NAMES, type BackendChoice, type BackendInfo } from './backend/select.js';

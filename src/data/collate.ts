@@ -17,6 +17,8 @@ export interface Batch {
   seqLen: number;
   /** [B] index of each row's feature in the batcher's input (to put predictions back in order). */
   indices?: Int32Array;
+  /** [B, T] 1 where a word begins, when every feature has word boundaries (whole-word and span masking). */
+  wordStarts?: Uint8Array;
 }
 
 /** Pads `features` into one batch of length `seqLen` (default: the longest feature). */
@@ -34,6 +36,10 @@ export function collate(features: readonly Feature[], opts: { seqLen?: number; p
     attentionMask.fill(1, b * T, b * T + f.inputIds.length);
   });
   const batch: Batch = { inputIds, tokenTypeIds, attentionMask, batchSize: B, seqLen: T };
+  if (B > 0 && features.every((f) => f.wordStarts)) {
+    batch.wordStarts = new Uint8Array(B * T);
+    features.forEach((f, b) => batch.wordStarts!.set(f.wordStarts!, b * T));
+  }
   const labelled = features.filter((f) => f.label !== undefined).length;
   if (labelled === B && B > 0) {
     const labels = opts.labelType === 'float' ? new Float32Array(B) : new Int32Array(B);

@@ -36,11 +36,21 @@ export interface CorpusOptions {
   maxSeqLength: number;
   /** Text to word-piece ids without special tokens. */
   toIds: (text: string) => number[];
+  /** Used instead of toIds when given: the ids and where words begin (whole-word and span masking). */
+  wordPieces?: (text: string) => WordPieces;
+}
+
+/** Word-piece ids of a text and, per piece, 1 where a word begins (0 inside a word). */
+export interface WordPieces {
+  ids: number[];
+  wordStarts: number[];
 }
 
 export interface CorpusSequence {
   /** Word-piece ids, at most maxSeqLength - 2, without [CLS]/[SEP]. */
   ids: number[];
+  /** Per id, 1 where a word begins: present when the corpus has `wordPieces`. A cut mid-word starts with 0. */
+  wordStarts?: number[];
   /** `file:line` of the line the sequence starts in. */
   source: string;
   /** Where the following sequence starts. */
@@ -123,48 +133,62 @@ export class Corpus {
 
   async *sequences(from: CorpusPosition = CORPUS_START): AsyncGenerator<CorpusSequence> {
     const room = this.opts.maxSeqLength - 2;
-    let current: number[] = [];
+    let current: Pieces = { ids: [] };
     let source = '';
     let first = true;
     let last: Line | undefined;
-    const out = (ids: number[], next: CorpusPosition): CorpusSequence => ({ ids, source, next });
+    const out = (p: Pieces, next: CorpusPosition): CorpusSequence => ({ ...p, source, next });
     for await (const ln of readLines(this.path, from.offset, from.line)) {
       last = ln;
       if (ln.text.trim() === '') {
-        if (current.length) yield out(current, { offset: ln.end, line: ln.line + 1, skip: 0 });
-        current = [];
+        if (current.ids.length) yield out(current, { offset: ln.end, line: ln.line + 1, skip: 0 });
+        current = { ids: [] };
         first = false;
         continue;
       }
       let used = first ? from.skip : 0;
       first = false;
-      let ids = this.opts.toIds(ln.text);
-      if (used) ids = ids.slice(used);
-      if (current.length + ids.length <= room) {
-        if (!current.length) source = `${this.path}:${ln.line}`;
-        current = current.concat(ids);
+      let rest = this.opts.wordPieces?.(ln.text) ?? { ids: this.opts.toIds(ln.text) };
+      if (used) rest = slice(rest, used);
+      if (current.ids.length + rest.ids.length <= room) {
+        if (!current.ids.length) source = `${this.path}:${ln.line}`;
+        current = concat(current, rest);
       } else {
-        if (current.length) yield out(current, { offset: ln.offset, line: ln.line, skip: used });
+        if (current.ids.length) yield out(current, { offset: ln.offset, line: ln.line, skip: used });
         source = `${this.path}:${ln.line}`;
-        while (ids.length > room) {
+        while (rest.ids.length > room) {
           used += room;
-          yield out(ids.slice(0, room), { offset: ln.offset, line: ln.line, skip: used });
-          ids = ids.slice(room);
+          yield out(slice(rest, 0, room), { offset: ln.offset, line: ln.line, skip: used });
+          rest = slice(rest, room);
         }
-        current = ids;
+        current = rest;
       }
-      if (this.opts.format === 'documents' && current.length) {
+      if (this.opts.format === 'documents' && current.ids.length) {
         yield out(current, { offset: ln.end, line: ln.line + 1, skip: 0 });
-        current = [];
+        current = { ids: [] };
       }
     }
-    if (current.length && last) yield out(current, { offset: last.end, line: last.line + 1, skip: 0 });
+    if (current.ids.length && last) yield out(current, { offset: last.end, line: last.line + 1, skip: 0 });
   }
 
   /** Sequences in one pass (tokenizes the whole corpus once; for step counts of epoch-based stages). */
   async count(): Promise<number> {
+    // Word boundaries change no sequence: count without segmenting.
+    const plain = new Corpus(this.path, { ...this.opts, wordPieces: undefined });
     let n = 0;
-    for await (const _ of this.sequences()) n++;
+    for await (const _ of plain.sequences()) n++;
     return n;
   }
+}
+
+/** Ids with their word starts when known, sliced and joined together. */
+type Pieces = Pick<CorpusSequence, 'ids' | 'wordStarts'>;
+
+function slice(p: Pieces, from: number, to?: number): Pieces {
+  return p.wordStarts ? { ids: p.ids.slice(from, to), wordStarts: p.wordStarts.slice(from, to) } : { ids: p.ids.slice(from, to) };
+}
+
+function concat(a: Pieces, b: Pieces): Pieces {
+  if (!a.ids.length) return b;
+  return b.wordStarts && a.wordStarts ? { ids: a.ids.concat(b.ids), wordStarts: a.wordStarts.concat(b.wordStarts) } : { ids: a.ids.concat(b.ids) };
 }

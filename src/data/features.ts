@@ -13,6 +13,8 @@ export interface Feature {
   tokenTypeIds: number[];
   /** Class index, or regression target; absent for unlabelled data. */
   label?: number;
+  /** [T] 1 where a word begins ([CLS]/[SEP] included): corpus features with word boundaries, for whole-word and span masking. */
+  wordStarts?: number[];
 }
 
 /** The slice of the tokenizer API features need (src/tokenizer BertTokenizer has it). */
@@ -38,8 +40,10 @@ export function toFeatures(examples: readonly Example[], encoder: Encoder, maxSe
 }
 
 /** `[CLS] ids [SEP]` with token type 0: a packed corpus sequence as model input. */
-export function corpusFeature(ids: readonly number[], clsId: number, sepId: number): Feature {
-  return { inputIds: [clsId, ...ids, sepId], tokenTypeIds: new Array<number>(ids.length + 2).fill(0) };
+export function corpusFeature(ids: readonly number[], clsId: number, sepId: number, wordStarts?: readonly number[]): Feature {
+  const f: Feature = { inputIds: [clsId, ...ids, sepId], tokenTypeIds: new Array<number>(ids.length + 2).fill(0) };
+  if (wordStarts) f.wordStarts = [1, ...wordStarts, 1];
+  return f;
 }
 
 /** Number of real tokens of a feature. */

@@ -23,7 +23,7 @@ import type { TaskSetup } from '../tasks/infer.js';
 import { BertTokenizer } from '../tokenizer/index.js';
 import type { Recipe, Stage } from '../recipe/schema.js';
 import { validate } from '../util/validate.js';
-import { maskTokens, type MaskIds } from './masking.js';
+import { maskBatch, wordPieces, type MaskIds, type MaskingMode } from './masking.js';
 
 export type { HostBatch };
 
@@ -93,14 +93,14 @@ class CorpusBatches implements BatchSource {
     private readonly corpus: Corpus,
     private readonly opts: BatcherOptions & { clsId: number; sepId: number },
     readonly batchesPerEpoch: number,
-    private readonly masking?: { ids: MaskIds; probability: number },
+    private readonly masking?: { ids: MaskIds; mode: MaskingMode; probability: number },
   ) {
     this.batcher = new StreamBatcher(corpus, opts);
   }
   async next(seed: number): Promise<StageBatch> {
     const host = await this.batcher.next();
     const m = this.masking;
-    return { batch: batchTensors(m ? maskTokens(host, m.ids, m.probability, seed) : host), size: host.batchSize };
+    return { batch: batchTensors(m ? maskBatch(host, m.ids, m.mode, m.probability, seed) : host), size: host.batchSize };
   }
   getState(): StreamBatcherState {
     return this.batcher.state;
@@ -127,9 +127,15 @@ export function taskBatches(stage: Stage, task: TaskSetup, features: readonly Fe
 export async function corpusBatches(recipe: Recipe, stage: Stage, vocab: string, seed: number, masking?: MaskIds): Promise<BatchSource> {
   const tokenizer = BertTokenizer.fromVocabFile(vocab);
   const c = recipe.corpus[stage.corpus!];
-  const corpus = new Corpus(c.path, { format: c.format, maxSeqLength: stage.max_seq_length, toIds: (t) => tokenizer.convertTokensToIds(tokenizer.tokenize(t)) });
+  const corpus = new Corpus(c.path, {
+    format: c.format,
+    maxSeqLength: stage.max_seq_length,
+    toIds: (t) => tokenizer.convertTokensToIds(tokenizer.tokenize(t)),
+    // Whole-word and span masking need word boundaries; token masking skips the segmenter's cost.
+    wordPieces: stage.masking === 'token' ? undefined : (t) => wordPieces(tokenizer, t),
+  });
   await corpus.check();
   const perEpoch = stage.steps === undefined ? Math.ceil((await corpus.count()) / stage.batch_size) : 0;
   const opts = { ...batcherOptions(stage, seed, tokenizer.padId), clsId: tokenizer.clsId, sepId: tokenizer.sepId };
-  return new CorpusBatches(corpus, opts, perEpoch, masking && { ids: masking, probability: stage.mlm_probability });
+  return new CorpusBatches(corpus, opts, perEpoch, masking && { ids: masking, mode: stage.masking, probability: stage.mlm_probability });
 }

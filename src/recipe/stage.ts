@@ -116,6 +116,13 @@ export const stageInputSchema = z
       .lt(1)
       .default(0.15)
       .describe('pretrain: fraction of tokens masked (BERT: 0.15; of those 80% [MASK], 10% random, 10% kept)'),
+    masking: z
+      .enum(['token', 'whole-word', 'span'])
+      .default('token')
+      .describe(
+        'pretrain: what is masked as one unit: token (BERT), whole-word (every piece of a word segmented by jieba, as NEZHA-WWM) ' +
+          'or span (SpanBERT: runs of whole words, length ~ geometric p = 0.2 truncated at 10, mean 3.8)',
+      ),
     epochs: z.number().positive().optional().describe('passes over the data (default 3 unless steps is set)'),
     steps: z.number().int().positive().optional().describe('optimizer steps, instead of epochs'),
     batch_size: z.number().int().positive().default(32).describe('examples per forward pass'),
@@ -213,6 +220,7 @@ export const stageInputSchema = z
       issue('losses', 'a task-prediction stage needs the prediction loss');
     }
     if (s.kind !== 'general' && s.kind !== 'pretrain' && s.head === 'none') issue('head', `a ${s.kind} stage trains a task head; head cannot be none`);
+    if (s.kind !== 'pretrain' && s.masking !== 'token') issue('masking', `only a pretrain stage masks its input; remove masking: ${s.masking}`);
     if (s.epochs !== undefined && s.steps !== undefined) issue('steps', 'give either epochs or steps, not both');
     if (s.t_squared && s.semantics === 'reference') issue('t_squared', 'the reference semantics has no T^2 factor; use semantics: masked');
   })
