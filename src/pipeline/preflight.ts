@@ -49,7 +49,7 @@ function checkTaskFiles(recipe: Recipe): void {
     seen.add(stage.task);
     const task = recipe.tasks[stage.task]!;
     const module = taskModule(task);
-    const train = readSplit(recipe, stage, 'train', task.labels);
+    const train = readSplit(recipe, stage, 'train', module.labelsOf(task));
     if (train.length === 0) throw new DataError(`${task.train}: no examples (tasks.${stage.task}.train)`);
     if (task.dev !== undefined) readSplit(recipe, stage, 'dev', module.labelsOf(task) ?? module.labelsFrom(train));
   }

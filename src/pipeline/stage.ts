@@ -139,7 +139,7 @@ async function setUpStage(recipe: Recipe, index: number, slots: Slots, log: RunL
   const owned: { dispose(): void }[] = [];
   try {
     const vocab = slotVocab(recipe, slots, trainedSlot);
-    const train = stage.task === undefined ? undefined : readSplit(recipe, stage, 'train', recipe.tasks[stage.task]!.labels);
+    const train = stage.task === undefined ? undefined : readSplit(recipe, stage, 'train');
     const task = train && stageTask(recipe, stage, vocab, train);
     const head = headFor(stage, task);
     // Models. On resume the trained model (and its projections) come from the checkpoint.

@@ -17,12 +17,13 @@ export function splitFile(recipe: Recipe, stage: Stage, split: Split): string | 
   return recipe.tasks[stage.task!]![split];
 }
 
-/** Examples of one split of a stage's task (test files may be unlabelled). */
+/** Examples of one split of a stage's task (test files may be unlabelled); `labels` default: the ones the config fixes. */
 export function readSplit(recipe: Recipe, stage: Stage, split: Split, labels?: readonly string[]): unknown[] {
   const config = recipe.tasks[stage.task!]!;
   const file = config[split];
   if (file === undefined) throw new DataError(`tasks.${stage.task}.${split}: the task has no ${split} file`);
-  return taskModule(config).read(file, config, { labelled: split !== 'test', taskName: stage.task, labels });
+  const module = taskModule(config);
+  return module.read(file, config, { labelled: split !== 'test', taskName: stage.task, labels: labels ?? module.labelsOf(config) });
 }
 
 /**

@@ -62,7 +62,9 @@ export const recipeSchema = z
       const labels = module.labelsOf(task);
       const outputs = labels && module.head(task, labels).numLabels;
       if (s.num_labels !== undefined && outputs !== undefined && s.num_labels !== outputs) {
-        issue(['stages', i, 'num_labels'], `task "${s.task}" has ${outputs} ${labels!.length === 0 ? 'output (regression)' : 'labels'}, not ${s.num_labels}`);
+        // Regression has one output and no labels; span two outputs (start, end) and no labels.
+        const what = labels!.length === outputs ? 'labels' : outputs === 1 ? 'output (regression)' : 'outputs';
+        issue(['stages', i, 'num_labels'], `task "${s.task}" has ${outputs} ${what}, not ${s.num_labels}`);
       }
     });
     const hasVocab = r.vocab !== undefined || Object.values(r.models).some((m) => m.dir !== undefined || m.vocab !== undefined);

@@ -4,10 +4,11 @@
  * inference part here besides its line in registry.ts.
  */
 import { classificationInference } from './classification/inference.js';
+import { spanInference } from './span/inference.js';
 import type { AnyTaskInference } from './task-module.js';
 import { tokenClassificationInference } from './token-classification/inference.js';
 
-export const TASK_INFERENCE: readonly AnyTaskInference[] = [classificationInference, tokenClassificationInference];
+export const TASK_INFERENCE: readonly AnyTaskInference[] = [classificationInference, tokenClassificationInference, spanInference];
 
 /** The inference part for a model with this head, if some kind reads it. */
 export function inferenceForHead(head: string): AnyTaskInference | undefined {

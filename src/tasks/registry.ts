@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { classification } from './classification/module.js';
+import { span } from './span/module.js';
 import type { AnyTaskModule } from './task-module.js';
 import { tokenClassification } from './token-classification/module.js';
 
@@ -13,6 +14,7 @@ export const TASK_MODULES = {
   pair: classification,
   regression: classification,
   'token-classification': tokenClassification,
+  span,
 } as const satisfies Record<string, AnyTaskModule>;
 
 export type TaskTypeName = keyof typeof TASK_MODULES;

@@ -1,10 +1,10 @@
 /**
  * The token-classification and span recipes (task-pd-ner.yaml, task-cmrc2018.yaml): their `tasks:`
  * entries validate against the task modules' own schemas, they have the layout of the other task
- * recipes, and on ../shared/data their entries read the real files. Loading them as whole recipes
- * needs the task registry, which maps `type: token-classification` / `span` to the modules.
+ * recipes, and on ../shared/data their entries read the real files. As whole recipes they load through
+ * the task registry, which maps `type: token-classification` / `span` to the modules.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -72,16 +72,12 @@ describe('token-classification and span recipes', () => {
   });
 });
 
-// The recipe schema maps `tasks:` entries to modules through the registry; before it exists these
-// recipes cannot load, and recipes.test.ts's "validates" cases fail for them too.
-const hasRegistry = existsSync(join(ROOT, 'src', 'tasks', 'registry.ts'));
-if (!hasRegistry) process.stderr.write('SKIPPED "validates as a whole recipe": src/tasks/registry.ts does not exist yet\n');
-
-describe.skipIf(!hasRegistry)('token-classification and span recipes as whole recipes', () => {
-  it.each(['task-pd-ner.yaml', 'task-cmrc2018.yaml'])('%s validates as a whole recipe', (file) => {
+describe('token-classification and span recipes as whole recipes', () => {
+  it.each(['task-pd-ner.yaml', 'task-cmrc2018.yaml'])('%s validates as a whole recipe through the task registry', (file) => {
     const r = loadRecipe(join(RECIPES, file));
     expect(r.stages.map((s) => s.kind)).toEqual(['finetune', 'task-intermediate', 'task-prediction']);
-    expect(r.stages[2].eval?.metric).toBe('f1');
+    expect(r.stages.map((s) => s.eval?.metric)).toEqual(['f1', undefined, 'f1']);
+    expect(r.stages.map((s) => s.head)).toEqual(file === 'task-pd-ner.yaml' ? ['token-classification', 'token-classification', 'token-classification'] : ['span', 'span', 'span']);
   });
 });
 
@@ -103,8 +99,8 @@ describeData('token-classification and span recipes against ../shared/data', () 
 
   it('the CMRC 2018 entry reads the official train and dev files', () => {
     const task = cmrc();
-    const train = span.read(real(task.train, 'cmrc2018/cmrc2018_train.json'), task.format, task);
-    const dev = span.read(real(task.dev!, 'cmrc2018/cmrc2018_dev.json'), task.format, task);
+    const train = span.read(real(task.train, 'cmrc2018/cmrc2018_train.json'), task, { labelled: true });
+    const dev = span.read(real(task.dev!, 'cmrc2018/cmrc2018_dev.json'), task, { labelled: true });
     expect([train.length, dev.length]).toEqual([10142, 3219]);
   });
 });

@@ -6,12 +6,13 @@ import { baseFailure, parseBase } from '../recipe/fixtures.js';
 const ner = { type: 'token-classification', train: 'data/train.conll', dev: 'data/dev.conll' };
 
 describe('the task registry', () => {
-  it('maps every classification type to the classification module and token-classification to its own', () => {
+  it('maps every classification type to the classification module, token-classification and span to their own', () => {
     expect(Object.fromEntries(Object.entries(TASK_MODULES).map(([t, m]) => [t, m.kind]))).toEqual({
       single: 'classification',
       pair: 'classification',
       regression: 'classification',
       'token-classification': 'token-classification',
+      span: 'span',
     });
   });
 

@@ -23,4 +23,5 @@ export { CMRC_PUNCTUATION, emScore, f1Score, longestCommonRun, removePunctuation
 export { predictionJson, predictionObject, writePredictionJson } from './predictions.js';
 export { readQuestionLines } from './jsonl.js';
 export { readSpanFile, repairWarning, spanFormatFromPath, spanFormatSchema, spanTaskSchema, type SpanFormat, type SpanTask } from './task.js';
-export { span, type SpanWindow } from './module.js';
+export { spanInference, spanInputConfig } from './inference.js';
+export { span } from './module.js';

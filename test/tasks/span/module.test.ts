@@ -28,7 +28,9 @@ function question(id: string, answer: string | null): SpanExample {
   return { id, question: '首都？', context: CONTEXT, answers, gold: answer === null ? ['中国'] : [answer] };
 }
 
-const ctx = { config, tokenizer, labels: [] };
+const ctx = { config, tokenizer, labels: [], maxSeqLength: T };
+const SETTINGS = { semantics: 'masked' as const, temperature: 2, temperatureSquared: false };
+const collate = (features: Parameters<typeof span.collate>[0]) => span.collate(features, { config, padId: 0 });
 
 function tinySpanModel() {
   const raw = {
@@ -47,7 +49,7 @@ function logSoftmax(row: number[]): number[] {
 
 describe('the span task module', () => {
   it('asks for a span head of two outputs and exports as BertForQuestionAnswering, with no label list', () => {
-    expect(span.head([])).toEqual({ head: 'span', numLabels: 2 });
+    expect(span.head(config, [])).toEqual({ head: 'span', numLabels: 2 });
     expect(span.exportArchitecture).toBe('BertForQuestionAnswering');
     expect(span.labelsFrom([question('Q', '中国')])).toEqual([]);
     expect(span.formats).toEqual(['squad', 'jsonl']);
@@ -57,9 +59,9 @@ describe('the span task module', () => {
     const model = tinySpanModel();
     const features = span.features(question('Q', '中国'), ctx);
     expect(features).toHaveLength(4);
-    const batch = span.collate(features);
+    const batch = collate(features);
     expect(batch.labels!.shape).toEqual([4, 2]);
-    const { value, grads } = namedGrads(() => span.hardLoss(model.forward(batch).logits!, batch), model.params);
+    const { value, grads } = namedGrads(() => span.hardLoss(model.forward(batch).logits!, batch, config), model.params);
     const loss = value.dataSync()[0];
     expect(Number.isFinite(loss) && loss > 0).toBe(true);
     for (const name of ['qa_outputs.weight', 'qa_outputs.bias', 'bert.encoder.layer.0.attention.self.query.weight', 'bert.embeddings.word_embeddings.weight']) {
@@ -76,7 +78,7 @@ describe('the span task module', () => {
     const features = [...answered, ...unlocated];
     const B = features.length;
     const logits = tf.randomNormal([B, T, 2], 0, 2, 'float32', 11); // [B, T, 2]
-    const got = span.hardLoss(logits, span.collate(features)).dataSync()[0];
+    const got = span.hardLoss(logits, collate(features), config).dataSync()[0];
     // By hand: over the labelled windows only, (−log p_start[s] − log p_end[e]) / 2, averaged.
     const values = Array.from(logits.dataSync());
     const row = (b: number, k: number) => Array.from({ length: T }, (_, t) => values[(b * T + t) * 2 + k]);
@@ -87,14 +89,14 @@ describe('the span task module', () => {
   });
 
   it('gives the distillation loss zero gradient when student = teacher, its minimum (the teacher entropy)', () => {
-    const batch = span.collate(span.features(question('Q', '中国'), ctx));
+    const batch = collate(span.features(question('Q', '中国'), ctx));
     const teacher = tf.randomNormal([4, T, 2], 0, 1, 'float32', 5); // [B, T, 2]
     const student = tf.variable(teacher.clone());
-    const { value, grads } = tf.variableGrads(() => span.distillLoss(student, teacher, batch, 2), [student]);
+    const { value, grads } = tf.variableGrads(() => span.distillLoss(student, teacher, batch, config, SETTINGS), [student]);
     expectClose(Array.from(tf.abs(grads[student.name]).max().dataSync()), [0], { atol: 1e-7 });
     // The loss there is the entropy of the teacher distributions, which no other student beats.
     const shifted = tf.add(teacher, tf.randomNormal([4, T, 2], 0, 0.5, 'float32', 6)); // [B, T, 2]
-    expect(span.distillLoss(shifted, teacher, batch, 2).dataSync()[0]).toBeGreaterThan(value.dataSync()[0]);
+    expect(span.distillLoss(shifted, teacher, batch, config, SETTINGS).dataSync()[0]).toBeGreaterThan(value.dataSync()[0]);
   });
 
   it('matches a hand computation of soft cross-entropy over positions, padding masked out, at temperature 2', () => {
@@ -106,7 +108,7 @@ describe('the span task module', () => {
     };
     const s = [[1, 0], [0, 2], [-1, 1], [9, 9]]; // [T, 2]; the last position is padding
     const t = [[2, -1], [0, 0], [1, 3], [-9, 5]];
-    const got = span.distillLoss(tf.tensor3d([s]), tf.tensor3d([t]), batch, 2).dataSync()[0];
+    const got = span.distillLoss(tf.tensor3d([s]), tf.tensor3d([t]), batch, config, SETTINGS).dataSync()[0];
     const soft = (k: number) => {
       const p = logSoftmax(s.slice(0, 3).map((r) => r[k] / 2));
       const q = logSoftmax(t.slice(0, 3).map((r) => r[k] / 2)).map(Math.exp);
@@ -115,15 +117,15 @@ describe('the span task module', () => {
     expectClose([got], [(soft(0) + soft(1)) / 2], { rtol: 1e-6 });
     // Whatever sits on the padding position changes nothing.
     const noisy = [...s.slice(0, 3), [-40, 60]];
-    expectClose(span.distillLoss(tf.tensor3d([noisy]), tf.tensor3d([t]), batch, 2).dataSync(), [got], { rtol: 1e-6 });
+    expectClose(span.distillLoss(tf.tensor3d([noisy]), tf.tensor3d([t]), batch, config, SETTINGS).dataSync(), [got], { rtol: 1e-6 });
   });
 
   it('leaves no tensor behind but the returned loss', () => {
-    const batch = span.collate(span.features(question('Q', '中国'), ctx));
+    const batch = collate(span.features(question('Q', '中国'), ctx));
     const a = tf.randomNormal([4, T, 2], 0, 1, 'float32', 1); // [B, T, 2]
     const b = tf.randomNormal([4, T, 2], 0, 1, 'float32', 2); // [B, T, 2]
     const before = tf.memory().numTensors;
-    const losses = [span.hardLoss(a, batch), span.distillLoss(a, b, batch, 2)];
+    const losses = [span.hardLoss(a, batch, config), span.distillLoss(a, b, batch, config, SETTINGS)];
     expect(tf.memory().numTensors).toBe(before + losses.length);
   });
 
@@ -137,25 +139,25 @@ describe('the span task module', () => {
       if (w === holding) (row[2 * f.start] = 10), (row[2 * f.end + 1] = 10);
       return row;
     });
-    const out = span.decode(q, features, logits, []);
+    const out = span.decode(q, features, logits, [], config);
     expect(out).toMatchObject({ id: 'Q', text: '中国', score: 20 });
-    expect(span.score([q], [out])).toEqual({ em: 1, f1: 1 });
+    expect(span.score([q], [out], [], config)).toEqual({ em: 1, f1: 1 });
   });
 
   it('refuses logits that are not [T, 2] per window, naming the window', () => {
     const q = question('Q', '中国');
     const features = span.features(q, ctx);
-    expect(() => span.decode(q, features, features.map(() => new Float32Array(T)), [])).toThrow(/window 0: 12 logits, expected \[T, 2\] = 24/);
-    expect(() => span.hardLoss(tf.zeros([4, T, 3]), span.collate(features))).toThrow(/expected logits \[B, T, 2\], got \[4,12,3\]/);
+    expect(() => span.decode(q, features, features.map(() => new Float32Array(T)), [], config)).toThrow(/window 0: 12 logits, expected \[T, 2\] = 24/);
+    expect(() => span.hardLoss(tf.zeros([4, T, 3]), collate(features), config)).toThrow(/expected logits \[B, T, 2\], got \[4,12,3\]/);
   });
 
   it('scores an unanswered question 0 even where an empty answer would match a gold of only punctuation', () => {
     const q: SpanExample = { id: 'P', question: '？', context: CONTEXT, answers: [], gold: ['《》'] };
     const unanswered: SpanPrediction = { id: 'P', text: '', score: null, nbest: [] };
     // By the scorer's rules an empty answer equals 《》 once punctuation is removed, so EM would be 1 ...
-    expect(span.score([q], [{ ...unanswered, score: 0 }])).toEqual({ em: 1, f1: 0 });
+    expect(span.score([q], [{ ...unanswered, score: 0 }], [], config)).toEqual({ em: 1, f1: 0 });
     // ... but a question without a valid span is missing from the predictions: 0.
-    expect(span.score([q], [unanswered])).toEqual({ em: 0, f1: 0 });
+    expect(span.score([q], [unanswered], [], config)).toEqual({ em: 0, f1: 0 });
     expect(JSON.parse(span.predictionFile([q], [unanswered]))).toEqual({ P: '' });
   });
 
@@ -163,7 +165,7 @@ describe('the span task module', () => {
     const a = question('A', '中国');
     const b = question('B', '北京');
     const out = (id: string): SpanPrediction => ({ id, text: '中国', score: 1, nbest: [] });
-    expect(() => span.score([a, b], [out('A')])).toThrow(new DataError('span predictions: 1 outputs for 2 questions; expected one per question'));
+    expect(() => span.score([a, b], [out('A')], [], config)).toThrow(new DataError('span predictions: 1 outputs for 2 questions; expected one per question'));
     expect(() => span.predictionFile([a, b], [out('B'), out('A')])).toThrow(/output 1 answers question "B", expected "A"/);
   });
 });
@@ -179,17 +181,17 @@ describe('the span task module in a training loop', () => {
       ['Q2', '什么门？', '天安门'],
       ['Q3', '什么人？', '中国人'],
     ].map(([id, q, a]) => ({ id, question: q, context: CONTEXT, answers: [{ text: a, start: CONTEXT.indexOf(a) }], gold: [a] }));
-    const perQuestion = questions.map((q) => span.features(q, { config: task, tokenizer: tok, labels: [] }));
+    const perQuestion = questions.map((q) => span.features(q, { config: task, tokenizer: tok, labels: [], maxSeqLength: task.max_seq_length }));
     const features = perQuestion.flat();
     expect(features.length).toBeGreaterThan(questions.length); // several windows per question
-    const batch = span.collate(features);
+    const batch = span.collate(features, { config: task, padId: 0 });
     const raw = {
       model_type: 'bert', vocab_size: vocab.length, hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32,
       max_position_embeddings: 16, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, head: 'span',
     };
     const model = createModel(parseModelConfig(raw, 'tiny span config'), 1);
     const optimizer = tf.train.adam(0.01);
-    const loss = () => span.hardLoss(model.forward(batch).logits!, batch);
+    const loss = () => span.hardLoss(model.forward(batch).logits!, batch, task);
     const first = loss().dataSync()[0];
     for (let step = 0; step < 80; step++) tf.dispose(optimizer.minimize(loss, true, [...model.params.values()])!);
     const last = loss().dataSync()[0];
@@ -197,10 +199,10 @@ describe('the span task module in a training loop', () => {
     const logits = tf.tidy(() => model.forward(batch).logits!.dataSync() as Float32Array); // [B, T, 2] flat
     let row = 0;
     const outputs = questions.map((q, i) =>
-      span.decode(q, perQuestion[i], perQuestion[i].map(() => logits.slice(2 * 16 * row, 2 * 16 * ++row)), []),
+      span.decode(q, perQuestion[i], perQuestion[i].map(() => logits.slice(2 * 16 * row, 2 * 16 * ++row)), [], task),
     );
     expect(outputs.map((o) => o.text)).toEqual(['北京', '天安门', '中国人']);
-    expect(span.score(questions, outputs)).toEqual({ em: 1, f1: 1 });
+    expect(span.score(questions, outputs, [], task)).toEqual({ em: 1, f1: 1 });
   });
 });
 
@@ -214,17 +216,17 @@ describeData('the span task module on CMRC 2018 dev', () => {
   it('writes a prediction file with exactly one entry per question of the dev file from arbitrary logits', () => {
     const real = spanTaskSchema.parse({ type: 'span', train: 'cmrc2018_train.json' });
     const vocab = BertTokenizer.fromVocabFile(join(DATA, 'vocab', 'zh_vocab_21128.txt'));
-    const examples = span.read(join(DATA, 'cmrc2018', 'cmrc2018_dev.json'), real.format, real);
+    const examples = span.read(join(DATA, 'cmrc2018', 'cmrc2018_dev.json'), real, { labelled: true });
     const next = lcg(2018);
     const outputs = examples.map((ex) => {
-      const features = span.features(ex, { config: real, tokenizer: vocab, labels: [] });
-      return span.decode(ex, features, features.map((f) => Float32Array.from({ length: 2 * f.offsets.length }, next)), []);
+      const features = span.features(ex, { config: real, tokenizer: vocab, labels: [], maxSeqLength: real.max_seq_length });
+      return span.decode(ex, features, features.map((f) => Float32Array.from({ length: 2 * f.offsets.length }, next)), [], real);
     });
     const file = JSON.parse(span.predictionFile(examples, outputs)) as Record<string, string>;
     expect(Object.keys(file)).toEqual(examples.map((e) => e.id));
     expect(Object.keys(file)).toHaveLength(3219);
     expect(Object.values(file).every((a) => typeof a === 'string')).toBe(true);
-    const scores = span.score(examples, outputs);
+    const scores = span.score(examples, outputs, [], real);
     expect(scores.em).toBeGreaterThanOrEqual(0);
     expect(scores.f1).toBeLessThan(0.5);
   });

@@ -64,7 +64,7 @@ describe('reading span task files', () => {
         JSON.stringify({ id: 'b', question: '哪里？', context: '他住在北京', answers: [{ text: '北京', answer_start: 3 }] }),
       ].join('\n'),
     );
-    const examples = span.read(file, 'jsonl', parse({ train: file }));
+    const examples = span.read(file, parse({ train: file }), { labelled: true });
     expect(examples).toEqual([
       { id: '1', question: '首都？', context: '中国的首都是北京', answers: [], gold: [] },
       { id: 'b', question: '哪里？', context: '他住在北京', answers: [{ text: '北京', start: 3 }], gold: ['北京'] },
@@ -74,9 +74,9 @@ describe('reading span task files', () => {
 
   it('refuses a JSON-lines question without a context or with a repeated id, naming file:line', () => {
     const missing = writeTemp('m.jsonl', `${JSON.stringify({ id: 'a', question: '首都？' })}\n`);
-    expect(() => span.read(missing, 'jsonl', parse({}))).toThrow(/m\.jsonl:1: context: is required \(expected string\)/);
+    expect(() => span.read(missing, parse({ format: 'jsonl' }), { labelled: true })).toThrow(/m\.jsonl:1: context: is required \(expected string\)/);
     const twice = writeTemp('t.jsonl', [{ id: 'a' }, { id: 'a' }].map((q) => JSON.stringify({ ...q, question: 'q', context: 'c' })).join('\n'));
-    expect(() => span.read(twice, 'jsonl', parse({}))).toThrow(/t\.jsonl:2: id "a" repeats the id of .*t\.jsonl:1; expected unique question ids/);
+    expect(() => span.read(twice, parse({ format: 'jsonl' }), { labelled: true })).toThrow(/t\.jsonl:2: id "a" repeats the id of .*t\.jsonl:1; expected unique question ids/);
   });
 
   it('reports fixed and dropped answers as one data warning with counts and the first repairs', () => {
@@ -97,7 +97,7 @@ describe('reading span task files', () => {
       ],
     };
     const file = writeTemp('cmrc.json', JSON.stringify(doc));
-    const examples = span.read(file, 'squad', parse({ train: file }));
+    const examples = span.read(file, parse({ train: file }), { labelled: true });
     expect(examples.map((e) => e.answers)).toEqual([[{ text: '北京', start: 9 }], [], [{ text: '中国', start: 3 }]]);
     expect(warnings).toEqual([
       `${file}: questions 3, answers 3, fixed 1, dropped 1, questions without a located answer 1: answer_start moved to the nearest occurrence of the text (fixed) or the text is not in the context (dropped: scored, not trained on): fixed "北京" at 8 found at 9; dropped "上海" at 0 not in the context`,
@@ -108,11 +108,11 @@ describe('reading span task files', () => {
 describeData('span task files: CMRC 2018', () => {
   it('reads the train file with no repair and the dev file with its 193 unplaced answers dropped, said once', () => {
     const task = parse({ train: join(DATA, 'cmrc2018', 'cmrc2018_train.json') });
-    const train = span.read(task.train, task.format, task);
+    const train = span.read(task.train, task, { labelled: true });
     expect(train).toHaveLength(10142);
     expect(train.every((e) => e.answers.length === 1)).toBe(true);
     expect(warnings).toEqual([]);
-    const dev = span.read(join(DATA, 'cmrc2018', 'cmrc2018_dev.json'), task.format, task);
+    const dev = span.read(join(DATA, 'cmrc2018', 'cmrc2018_dev.json'), task, { labelled: true });
     expect(dev).toHaveLength(3219);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/questions 3219, answers 9657, fixed 0, dropped 193, questions without a located answer 0: .*, and 190 more$/);
