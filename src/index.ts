@@ -64,6 +64,7 @@ export {
   type PredictOptions,
   type Prediction,
 } from './pipeline/evaluate.js';
+export { augment, augmentOptionsSchema, type AugmentOptions, type AugmentSummary } from './augment/index.js';
 
 export {
   LOSSES,
