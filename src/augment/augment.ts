@@ -17,7 +17,8 @@
  * The progress file also marks the output as tinybert's own: an existing OUT without one is refused.
  * OUT.summary.json (atomic) holds the counts when the shard is done.
  */
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { z } from 'zod';
 import { doLowerCase } from '../checkpoint/export.js';
 import { assertFiniteWeights } from '../checkpoint/finite.js';
 import { loadModelDir } from '../checkpoint/model-dir.js';
@@ -70,14 +71,30 @@ export interface AugmentHooks {
   onProgress?: (done: number, total: number) => void;
 }
 
-interface Progress {
-  options: ResolvedAugmentOptions;
-  chunksDone: number;
-  outBytes: number;
-  statsBytes: number;
-  finished: boolean;
-  counts: Omit<AugmentSummary, 'out' | 'shard' | 'changedShare' | 'seconds'>;
-}
+const countsSchema = z.strictObject({
+  examples: z.number(),
+  withCandidates: z.number(),
+  written: z.number(),
+  augmented: z.number(),
+  identical: z.number(),
+  duplicates: z.number(),
+  guard: z.strictObject({ kept: z.number(), dropped: z.number() }).optional(),
+  forwardPasses: z.number(),
+  maskedRows: z.number(),
+});
+
+/** OUT.progress.json: how far the run got, and what it ran on (a resume must match both). */
+const progressSchema = z.strictObject({
+  options: augmentOptionsSchema,
+  /** Size and modification time of the data file: a resume over a changed file is refused. */
+  input: z.strictObject({ bytes: z.number(), mtimeMs: z.number() }),
+  chunksDone: z.number().int().min(0),
+  outBytes: z.number().int().min(0),
+  statsBytes: z.number().int().min(0),
+  finished: z.boolean(),
+  counts: countsSchema,
+});
+type Progress = z.infer<typeof progressSchema>;
 
 export const sidecars = (out: string) => ({ progress: `${out}.progress.json`, stats: `${out}.stats.jsonl`, summary: `${out}.summary.json` });
 
@@ -106,6 +123,7 @@ export async function augment(options: AugmentOptions, hooks: AugmentHooks = {})
 
   const progress: Progress = previous ?? {
     options: o,
+    input: inputStamp(o.data),
     chunksDone: 0,
     outBytes: 0,
     statsBytes: 0,
@@ -167,12 +185,13 @@ function checkOutput(o: ResolvedAugmentOptions): Progress | undefined {
     return undefined;
   }
   if (o.overwrite) return undefined;
-  let previous: Progress;
+  let raw: unknown;
   try {
-    previous = JSON.parse(readFileSync(files.progress, 'utf8')) as Progress;
+    raw = JSON.parse(readFileSync(files.progress, 'utf8'));
   } catch (e) {
     throw new DataError(`${files.progress}: unreadable progress file (${(e as Error).message}); give --overwrite to start again`);
   }
+  const previous = validate(progressSchema, raw, files.progress, DataError);
   if (!o.resume) {
     throw new UsageError(`--out ${o.out}: exists (${previous.finished ? 'finished' : 'unfinished'} augment run); give --resume to continue it or --overwrite to start again`);
   }
@@ -182,7 +201,20 @@ function checkOutput(o: ResolvedAugmentOptions): Progress | undefined {
   if (changed.length) {
     throw new UsageError(`--resume: options differ from the run being resumed: ${changed.map((k) => `${k} ${show(previous.options[k])} → ${show(o[k])}`).join(', ')}`);
   }
+  const now = inputStamp(o.data);
+  if (now.bytes !== previous.input.bytes || now.mtimeMs !== previous.input.mtimeMs) {
+    throw new UsageError(`--resume: ${o.data} changed since the run began (${previous.input.bytes} → ${now.bytes} bytes, modified ${new Date(now.mtimeMs).toISOString()}); give --overwrite to start again`);
+  }
   return previous;
+}
+
+function inputStamp(file: string): Progress['input'] {
+  try {
+    const st = statSync(file);
+    return { bytes: st.size, mtimeMs: st.mtimeMs };
+  } catch (e) {
+    throw new DataError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
 }
 
 function readDataset(o: ResolvedAugmentOptions, guardLabels: string[] | undefined, names: SettingNames | undefined): Dataset {
