@@ -4,10 +4,10 @@
  *
  * The file is read, cut into chunks of `chunk` examples, and each chunk is segmented, given its
  * candidates (one batched masked-LM search, ./candidates.ts), drawn into copies (./rewrite.ts),
- * optionally guarded (./guard.ts) and appended to the output. Memory holds one chunk's work.
+ * optionally guarded (./guard.ts) and appended to the output. Memory holds the input's rows and one
+ * chunk's work; the output (1 + copies times the input) is never held.
  *
- * Shards: chunk c of C belongs to shard floor(c·N/C)… i.e. shard I of N takes the contiguous chunks
- * [⌊I·C/N⌋, ⌊(I+1)·C/N⌋). Every number that decides an output (the example's random stream, the
+ * Shards: of C chunks, shard I of N takes the contiguous chunks [⌊I·C/N⌋, ⌊(I+1)·C/N⌋). Every number that decides an output (the example's random stream, the
  * rows batched together) depends only on the chunk, so the shards' outputs, concatenated in index
  * order, are the unsharded output byte for byte: shard 0 writes the head (a header row), the last
  * shard the tail. The same holds for the per-example sidecar OUT.stats.jsonl.
