@@ -1,6 +1,6 @@
 /**
  * Augmentation throughput on real Chinese data (`node dist/bench/augment.js [--rows 200]
- * [--model DIR] [--per-word-rows 20]`): the masked-LM candidate search as the reference runs it
+ * [--model DIR] [--per-word-rows 20] [--reps 2]`): the masked-LM candidate search as the reference runs it
  * (one forward pass per word, batch 1) against batched rows with 1, 4, 8 and 16 masks per row, on
  * the same model and texts: seconds, examples/s, forward passes per example, and how far each
  * variant's candidate sets agree with the reference's (mean overlap of the k-sets, top-1 agreement).
@@ -61,14 +61,24 @@ function run(n: number, masksPerRow: number, batchSize: number) {
   return { out, seconds, stats: search.stats };
 }
 
-const reference = run(perWordRows, 1, 1);
+// The machine may be shared: each variant runs `reps` times, interleaved with the others, and the
+// fastest run counts.
+const reps = Number(arg('reps', '2'));
+const variants = [0, 1, 4, 8, 16]; // 0: the reference, one pass per word
+const best = new Map<number, ReturnType<typeof run>>();
+for (let r = 0; r < reps; r++) {
+  for (const masks of variants) {
+    const result = masks === 0 ? run(perWordRows, 1, 1) : run(perWordRows, masks, 32);
+    if (!best.has(masks) || result.seconds < best.get(masks)!.seconds) best.set(masks, result);
+  }
+}
+const reference = best.get(0)!;
 console.log(JSON.stringify({
   variant: 'one pass per word (reference)', examples: perWordRows, seconds: reference.seconds,
   examples_per_second: perWordRows / reference.seconds, passes_per_example: reference.stats.forwardPasses / perWordRows,
 }));
-for (const masks of [1, 4, 8, 16]) {
-  // Same texts as the reference run: speed and agreement side by side.
-  const same = run(perWordRows, masks, 32);
+for (const masks of variants.slice(1)) {
+  const same = best.get(masks)!;
   let overlap = 0;
   let top1 = 0;
   let n = 0;
@@ -79,12 +89,12 @@ for (const masks of [1, 4, 8, 16]) {
     n++;
   }));
   const result: Record<string, unknown> = {
-    variant: `batched, ${masks} mask(s) per row`, examples: perWordRows, seconds: same.seconds,
+    variant: `batched, ${masks} mask(s) per row`, examples: perWordRows, seconds: same.seconds, examples_per_second: perWordRows / same.seconds,
     passes_per_example: same.stats.forwardPasses / perWordRows, rows_per_example: same.stats.rows / perWordRows,
     speedup_vs_reference: reference.seconds / same.seconds, candidate_overlap_with_reference: overlap / n, top1_agreement: top1 / n,
   };
   // Throughput on all rows (one mask per row costs what the reference does per row: skipped).
-  if (masks > 1) {
+  if (masks > 1 && rows > perWordRows) {
     const full = run(rows, masks, 32);
     Object.assign(result, { examples_all: rows, examples_per_second_all: rows / full.seconds, passes_per_example_all: full.stats.forwardPasses / rows });
   }
@@ -94,8 +104,15 @@ for (const masks of [1, 4, 8, 16]) {
 const out = join(work, 'augmented.tsv');
 const summary = await augment({ model: modelDir, data: sample, out, header: true });
 console.log(JSON.stringify({ variant: 'augment, defaults', ...summary, examples_per_second: summary.examples / summary.seconds }));
-const written = readFileSync(out, 'utf8').split('\n');
-const firstCopy = written.slice(2, 3)[0]!.split('\t')[1]!;
-const original = texts[0]!;
-const replaced = [...original].flatMap((ch, i) => (firstCopy[i] !== ch ? [`${ch}→${firstCopy[i]}`] : [])).slice(0, 12);
-console.log(JSON.stringify({ original: original.slice(0, 60), copy: firstCopy.slice(0, 60), replaced }));
+// What replaced what: the first copy of the first few examples against its original (character
+// units keep lengths, so position i of the copy replaced position i of the original).
+const written = readFileSync(out, 'utf8').split('\n').slice(1);
+const perExample = readFileSync(`${out}.stats.jsonl`, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { written: number }).written);
+let at = 0;
+perExample.slice(0, Number(arg('samples', '5'))).forEach((count) => {
+  const original = written[at]!.split('\t')[1]!;
+  const copy = count > 1 ? written[at + 1]!.split('\t')[1]! : original;
+  const replaced = [...original].flatMap((ch, i) => (copy[i] !== ch ? [`${ch}→${copy[i]}`] : []));
+  console.log(JSON.stringify({ original: original.slice(0, 50), copy: copy.slice(0, 50), replaced: replaced.slice(0, 15), replaced_share: replaced.length / original.length }));
+  at += count;
+});
