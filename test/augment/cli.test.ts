@@ -103,6 +103,16 @@ describe('tinybert augment', () => {
     expectUserError(tinybert(...common({ mlm: clf }), '--out', join(dir, 'x.tsv')), /--model .*clf: has head "classification"; expected mlm or pretraining \(the pre-trained teacher/);
   });
 
+  it('--help describes every augment option', () => {
+    const h = tinybert('augment', '--help');
+    expect(h.code).toBe(0);
+    for (const o of ['--model', '--data', '--out', '--copies', '--seed', '--shard', '-p', '--candidates', '--whole-word', '--word-vectors', '--stop-words', '--guard-model', '--guard', '--masks-per-row', '--resume', '--overwrite', '--text-b', '--kind']) {
+      expect(h.stdout).toContain(o);
+    }
+    expect(h.stdout).toMatch(/Replacement probability per unit \(default 0\.4\)/);
+    expect(h.stdout).toMatch(/--copies .*\(default\s+20\)/s);
+  });
+
   it('refuses a malformed --shard and --guard', () => {
     expectUserError(tinybert(...common(), '--out', join(dir, 'y.tsv'), '--shard', '3/3'), /--shard: expected I\/N with 0 <= I < N/);
     expectUserError(tinybert(...common(), '--out', join(dir, 'y.tsv'), '--guard', 'confidence:2'), /--guard: expected agree or confidence:τ/);

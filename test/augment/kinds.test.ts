@@ -38,6 +38,16 @@ describe('augment writes each kind in its own format', () => {
     expect(s.written).toBe(lines.length - 1);
   });
 
+  it('a row with a skipped label is written once, not augmented', async () => {
+    const data = join(dir, 'skip.tsv');
+    writeFileSync(data, 'label\ttext_a\n-\t我喜欢这部电影\n1\t这本书很好\n');
+    const out = join(dir, 'skip-out.tsv');
+    await augment({ model, data, out, header: true, skipLabels: ['-'], ...small });
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    expect(lines.filter((l) => l.startsWith('-\t'))).toEqual(['-\t我喜欢这部电影']);
+    expect(lines.filter((l) => l.startsWith('1\t')).length).toBeGreaterThan(1);
+  });
+
   it('csv: fields quoted where RFC 4180 needs it, so the file reads back', async () => {
     const data = join(dir, 'q.csv');
     writeFileSync(data, 'text_a,label\n"我喜欢, ""这部""电影",1\n');

@@ -76,6 +76,9 @@ const command: CommandModule<object, Args> = {
         .option('ner-format', { choices: ['conll', 'jsonl', 'ernie', 'bmes'] as const, describe: 'token-classification: file format (default: from the extension)' }),
       true,
     )
+      // The label options matter here only for the guard and for rows left as they are.
+      .option('labels', { type: 'string', describe: 'Class names in class-id order, comma-separated, as the file writes them (guard only; default: the guard model\'s id2label)' })
+      .option('skip-labels', { type: 'string', array: true, describe: 'Rows with this label are written once, not augmented (repeatable)' })
       .option('copies', numberOption(`Augmented copies drawn per example, before duplicates are dropped ${byDefault('copies')}`, { integer: true, min: 0 }))
       .option('seed', numberOption(`Seed; example i always draws from stream (seed, i) ${byDefault('seed')}`, { integer: true, min: 0 }))
       .option('shard', { type: 'string', describe: 'I/N: augment only shard I of N (contiguous chunks); outputs concatenated in index order equal the unsharded output' })
