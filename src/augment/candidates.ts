@@ -69,7 +69,8 @@ export class MaskedLmCandidates {
     const V = model.config.vocabSize;
     this.script = new Uint8Array(V);
     for (let id = 0; id < V; id++) this.script[id] = scriptOf(tokenizer.vocab.token(id));
-    this.idsOf = [NONE, CJK, WORD].map((s) => Int32Array.from(this.script.reduce<number[]>((a, v, id) => (v === s ? (a.push(id), a) : a), [])));
+    const ids = Array.from({ length: V }, (_, id) => id);
+    this.idsOf = [NONE, CJK, WORD].map((s) => Int32Array.from(ids.filter((id) => this.script[id] === s)));
     this.maskId = tokenizer.maskId;
     this.padId = tokenizer.padId;
   }
@@ -183,6 +184,7 @@ export class MaskedLmCandidates {
   }
 }
 
+/** A token's script class; `<S>`-style markers of Chinese vocabularies are no words. */
 function scriptOf(token: string): number {
   if (token.startsWith('##') || /^\[.*\]$/.test(token) || token.startsWith('<')) return NONE;
   const cps = [...token];
