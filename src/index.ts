@@ -66,6 +66,7 @@ export {
   type PredictOptions,
   type Prediction,
 } from './pipeline/evaluate.js';
+export { augment, augmentOptionsSchema, type AugmentOptions, type AugmentSummary } from './augment/index.js';
 
 export {
   LOSSES,

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import augment from './augment.js';
 import create from './create.js';
 import distill from './distill.js';
 import distillLosses from './distill-losses.js';
@@ -13,4 +14,4 @@ import serve from './serve.js';
 import tokenize from './tokenize.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [distill, create, inspect, forward, tokenize, exportCommand, distillLosses, evalCommand, predict, report, serve, doctor];
+export const commands: CommandModule<any, any>[] = [distill, create, inspect, forward, tokenize, exportCommand, distillLosses, evalCommand, predict, augment, report, serve, doctor];
