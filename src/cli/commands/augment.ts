@@ -110,6 +110,8 @@ const command: CommandModule<object, Args> = {
           kind: a.kind,
           nerFormat: a['ner-format'],
           ...data,
+          // --format takes every kind's formats since eval/predict share it; augment's schema checks this kind's.
+          format: data.format as AugmentOptions['format'],
           header: data.header,
           copies: a.copies,
           seed: a.seed,
