@@ -152,6 +152,14 @@ describe('tinybert predict on an ONNX export folder', () => {
     });
   }
 
+  it('tinybert inspect describes the folder: NEZHA positions, the ReLU classifier, weights from onnx/model.onnx', () => {
+    const r = tinybert('inspect', caseOf('classification', 'nezha').out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/type\s+nezha \(relative positions, k=3\)/);
+    expect(r.stdout).toMatch(/classifier classifier\(relu\(pooled\)\).*classifier_relu: true in the config/);
+    expect(r.stdout).toMatch(/weights\s+model\.onnx \(onnx, /);
+  });
+
   it('a folder with config.json but neither weights nor an ONNX graph is refused, naming onnx/model.onnx among the weights looked for', async () => {
     const dir = await copyOf(caseOf('classification', 'bert'), 'no-graph');
     rmSync(join(dir, 'onnx'), { recursive: true });
