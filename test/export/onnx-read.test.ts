@@ -5,15 +5,17 @@
  * `tinybert predict` on the folder prints what it prints on the source; files that do not belong
  * to one export are refused in one line.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
-import { exportModel } from '../../src/checkpoint/export.js';
+import { exportModel, resolveExportSource } from '../../src/checkpoint/export.js';
 import { loadModelDir, readDirConfig } from '../../src/checkpoint/model-dir.js';
 import { decodeModel, encodeModel } from '../../src/checkpoint/onnx/index.js';
 import { toHfConfig } from '../../src/model/config.js';
+import { distill } from '../../src/pipeline/run.js';
+import { loadRecipe } from '../../src/recipe/load.js';
 import { expectUserError, tinybert } from '../helpers/cli.js';
 import { expectClose } from '../helpers/close.js';
 import { exportCase, idBatch, ONNX_CASES, ourLogits, type ExportedCase, type OnnxHead } from './onnx-models.js';
@@ -129,6 +131,37 @@ describe('loadModelDir on an ONNX export folder', () => {
       expectClose(ourLogits(loaded.model, batch), ourLogits(e.model, batch), { atol: 1e-6, what: 'span via safetensors' });
     } finally {
       loaded.model.dispose();
+    }
+  });
+});
+
+describe('a recipe with an ONNX export folder as its teacher', () => {
+  it('distils from it: preflight reads its config, the teacher loads from the graph and predicts the task', async () => {
+    const e = caseOf('classification', 'nezha');
+    const dir = join(tmp, 'distil-from-onnx');
+    mkdirSync(dir, { recursive: true });
+    const rows = ['negative\t这本书太差了', 'positive\t我喜欢这部电影', 'neutral\t还行一般', 'positive\t很好很棒'];
+    writeFileSync(join(dir, 'train.tsv'), `label\ttext_a\n${rows.join('\n')}\n`);
+    writeFileSync(join(dir, 'student.json'), JSON.stringify({ vocab_size: 30, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16 }));
+    writeFileSync(join(dir, 'recipe.yaml'), `
+name: from-onnx
+seed: 1
+output_dir: run
+vocab: ${join(e.out, 'vocab.txt')}
+tasks:
+  reviews: { type: single, train: train.tsv, header: true, labels: [negative, neutral, positive], max_seq_length: 16 }
+models:
+  teacher: { dir: ${e.out} }
+  student: { config: student.json }
+stages:
+  - { name: tp, kind: task-prediction, teacher: teacher, student: student, task: reviews, steps: 2, batch_size: 4 }
+`);
+    await distill(loadRecipe(join(dir, 'recipe.yaml')), { quiet: true });
+    const student = loadModelDir(resolveExportSource(join(dir, 'run')).modelDir);
+    try {
+      expect(student.model.config.labels).toEqual(['negative', 'neutral', 'positive']);
+    } finally {
+      student.model.dispose();
     }
   });
 });
