@@ -185,6 +185,21 @@ describe('tinybert predict on an ONNX export folder', () => {
     });
   }
 
+  it('tinybert eval on the nezha classifier folder reports what it reports on the source', () => {
+    const e = caseOf('classification', 'nezha');
+    const data = join(tmp, 'eval.tsv');
+    writeFileSync(data, 'label\ttext_a\nnegative\t这本书太差了\npositive\t我喜欢这部电影\nneutral\t还行一般\npositive\t很好很棒\n');
+    const result = (dir: string) => {
+      const r = tinybert('eval', dir, '--data', data, '--header', '--json');
+      expect(r.code, r.stderr).toBe(0);
+      const { dir: _, ...rest } = JSON.parse(r.stdout) as Record<string, unknown>;
+      return rest;
+    };
+    const want = result(e.source);
+    expect(want).toHaveProperty('examples', 4);
+    expect(result(e.out)).toEqual(want);
+  });
+
   it('tinybert inspect describes the folder: NEZHA positions, the ReLU classifier, weights from onnx/model.onnx', () => {
     const r = tinybert('inspect', caseOf('classification', 'nezha').out);
     expect(r.code, r.stderr).toBe(0);
