@@ -6,7 +6,8 @@
  *
  * SOURCE is one of
  *   - a model directory: config.json / bert_config.json + model.safetensors / pytorch_model.bin /
- *     model.json (a training checkpoint is one, with extras);
+ *     model.json (a training checkpoint is one, with extras), or an `--format onnx` export folder
+ *     (its weights read back from onnx/model.onnx);
  *   - a run directory: `run.json` = { "slots": { "<slot>": "<model dir>" }, "student": "<slot>" },
  *     written by the pipeline; the student slot's latest output is exported.
  */
