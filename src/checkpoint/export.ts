@@ -6,7 +6,8 @@
  *
  * SOURCE is one of
  *   - a model directory: config.json / bert_config.json + model.safetensors / pytorch_model.bin /
- *     model.json (a training checkpoint is one, with extras);
+ *     model.json (a training checkpoint is one, with extras), or an `--format onnx` export folder
+ *     (its weights read back from onnx/model.onnx);
  *   - a run directory: `run.json` = { "slots": { "<slot>": "<model dir>" }, "student": "<slot>" },
  *     written by the pipeline; the student slot's latest output is exported.
  */
@@ -15,7 +16,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { CheckpointError, UsageError } from '../errors.js';
 import { architectureName, type ModelConfig } from '../model/config.js';
-import { CONFIG_FILES, VOCAB_FILES, WEIGHT_FILES, checkReplaceable, findFile, loadModelDir, removeOutTemps, saveModelDir, type WeightFormat } from './model-dir.js';
+import { CONFIG_FILES, READABLE_WEIGHT_FILES, VOCAB_FILES, checkReplaceable, findFile, loadModelDir, removeOutTemps, saveModelDir, type WeightFormat } from './model-dir.js';
 import { checkOnnxHead, writeOnnxDir } from './onnx/index.js';
 import { isWithin } from '../util/fs.js';
 import { validate } from '../util/validate.js';
@@ -102,10 +103,10 @@ export function resolveExportSource(source: string): ExportSource {
     return { modelDir, kind: 'run', slot: run.student };
   }
   const config = findFile(source, CONFIG_FILES);
-  const weights = findFile(source, WEIGHT_FILES);
+  const weights = findFile(source, READABLE_WEIGHT_FILES);
   if (config && weights) return { modelDir: source, kind: 'model' };
   const seen = readdirSync(source).slice(0, 6).join(', ') || 'empty';
-  const missing = config ? `no weights (${WEIGHT_FILES.join(', ')})` : `no ${CONFIG_FILES.join(' / ')}`;
+  const missing = config ? `no weights (${READABLE_WEIGHT_FILES.join(', ')})` : `no ${CONFIG_FILES.join(' / ')}`;
   throw new CheckpointError(
     `${source}: neither a model directory (${missing}) nor a run directory (no ${RUN_FILE}); found: ${seen}`,
   );

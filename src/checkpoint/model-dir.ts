@@ -1,7 +1,8 @@
 /**
  * A model directory = config (`config.json` or `bert_config.json`) + weights (`model.safetensors`,
  * `pytorch_model.bin` or a TensorFlow.js `model.json`) + `vocab.txt` (or a Hugging Face
- * `tokenizer.json` alone). Loading maps names through
+ * `tokenizer.json` alone). A folder from `export --format onnx` is one too: its weights are read
+ * back from `onnx/model.onnx` (onnx/read.ts). Loading maps names through
  * names.ts and reports missing, unexpected and shape-mismatched tensors; saving writes a directory
  * that Hugging Face and tinybert both load.
  */
@@ -16,6 +17,8 @@ import type { Params } from '../model/ops.js';
 import { modelParams } from '../model/params.js';
 import { readWeights } from './files.js';
 import { externalName, mapName } from './names.js';
+import { ONNX_WEIGHTS, unusedByHead } from './onnx/names.js';
+import { hasOnnxGraph, onnxExportConfig, readOnnxExport } from './onnx/read.js';
 import { writePytorchBin } from './pytorch.js';
 import { writeSafetensors } from './safetensors.js';
 import type { RawTensor, TensorMap } from './tensor-map.js';
@@ -29,6 +32,8 @@ export const HEAD_PARAM = /^(classifier|qa_outputs|cls)\./;
 
 export const CONFIG_FILES = ['config.json', 'bert_config.json'] as const;
 export const WEIGHT_FILES = ['model.safetensors', 'pytorch_model.bin', 'model.json'] as const;
+/** Every file a model directory's weights are read from: WEIGHT_FILES, else an ONNX export's float32 graph. */
+export const READABLE_WEIGHT_FILES = [...WEIGHT_FILES, ONNX_WEIGHTS] as const;
 /** Where a model directory's tokenizer vocabulary is read from, in order of preference. */
 export const VOCAB_FILES = ['vocab.txt', 'tokenizer.json'] as const;
 /**
@@ -81,13 +86,24 @@ export function modelConfigPath(dir: string): string {
 }
 
 export function weightsPath(dir: string): string {
-  const path = findFile(dir, WEIGHT_FILES);
+  const path = findFile(dir, READABLE_WEIGHT_FILES);
   if (!path) {
     const legacy = findFile(dir, ['model.ckpt.index', 'bert_model.ckpt.index']);
     const hint = legacy ? ' (TensorFlow checkpoints: convert to PyTorch or safetensors first)' : '';
-    throw new CheckpointError(`${dir}: no weights file (expected ${WEIGHT_FILES.join(', ')})${hint}`);
+    throw new CheckpointError(`${dir}: no weights file (expected ${READABLE_WEIGHT_FILES.join(', ')})${hint}`);
   }
   return path;
+}
+
+/** An `export --format onnx` folder: no tinybert weights, only the ONNX graphs. */
+export function isOnnxExport(dir: string): boolean {
+  return !findFile(dir, WEIGHT_FILES) && hasOnnxGraph(dir);
+}
+
+/** The config of a model directory, as loadModelDir resolves it (an ONNX export's config.json is read with its graph's keys). */
+export function readDirConfig(dir: string): ModelConfig {
+  const path = modelConfigPath(dir);
+  return isOnnxExport(dir) ? onnxExportConfig(dir, path) : readModelConfig(path);
 }
 
 /** vocab.txt (else tokenizer.json) of a model directory; a DataError naming the directory when it has neither. */
@@ -170,12 +186,12 @@ function failOnReport(r: LoadReport): void {
 
 /** Loads config + weights of a model directory into a BertModel. */
 export function loadModelDir(dir: string, opts: LoadOptions = {}): LoadedModel {
-  let config = readModelConfig(modelConfigPath(dir));
-  if (opts.head) config = { ...config, ...opts.head };
-  const file = opts.weights ? join(dir, opts.weights) : weightsPath(dir);
-  const { tensors, format } = readWeights(file);
+  const { config: stored, tensors, file, format } = readDirWeights(dir, opts);
+  let config = opts.head ? { ...stored, ...opts.head } : stored;
   if (!opts.head && config.head === 'none') config = inferHead(config, tensors);
-  const { values, extras, report } = matchTensors(config, tensors, file, format, opts);
+  // An ONNX export of a token or span model has no pooler (its graph never reads one).
+  const allowMissing = format === 'onnx' ? (n: string) => opts.allowMissing?.(n) || unusedByHead(n, stored.head) : opts.allowMissing;
+  const { values, extras, report } = matchTensors(config, tensors, file, format, { ...opts, allowMissing });
   failOnReport(report);
   const scope = newScope();
   const params: Params = new Map();
@@ -186,6 +202,14 @@ export function loadModelDir(dir: string, opts: LoadOptions = {}): LoadedModel {
     t.dispose();
   }
   return { model: new BertModel(config, params, scope), extras, report, dir, vocabPath: findFile(dir, VOCAB_FILES) };
+}
+
+/** Config and tensors of a directory as stored, before any head replacement. */
+function readDirWeights(dir: string, opts: LoadOptions): { config: ModelConfig; tensors: TensorMap; file: string; format: string } {
+  const configPath = modelConfigPath(dir);
+  if (!opts.weights && isOnnxExport(dir)) return { ...readOnnxExport(dir, configPath), format: 'onnx' };
+  const file = opts.weights ? join(dir, opts.weights) : weightsPath(dir);
+  return { config: readModelConfig(configPath), ...readWeights(file), file };
 }
 
 export type WeightFormat = 'safetensors' | 'pytorch' | 'tfjs';

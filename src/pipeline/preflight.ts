@@ -8,7 +8,7 @@
  * The first problem is reported, naming the file (and line) and the value.
  */
 import { closeSync, openSync } from 'node:fs';
-import { modelConfigPath } from '../checkpoint/model-dir.js';
+import { modelConfigPath, readDirConfig } from '../checkpoint/model-dir.js';
 import { Corpus } from '../data/index.js';
 import { ConfigError, DataError } from '../errors.js';
 import { readModelConfig } from '../model/config.js';
@@ -30,7 +30,7 @@ function checkVocabs(recipe: Recipe, slots: Slots): void {
   for (const slot of used) {
     const s = slots[slot];
     const config = s.config ?? modelConfigPath(s.dir!);
-    const vocabSize = readModelConfig(config).vocabSize;
+    const vocabSize = (s.config ? readModelConfig(s.config) : readDirConfig(s.dir!)).vocabSize;
     const vocab = slotVocab(recipe, slots, slot);
     const tokens = Vocab.fromFile(vocab).size;
     if (tokens > vocabSize) {

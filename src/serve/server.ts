@@ -3,7 +3,7 @@
  * serves a page to try an exported student in the browser:
  *
  *   /              the page (page.ts)
- *   /tinybert.js   the browser loader, bundled at start (bundle.ts)
+ *   /tinybert.js   the browser loader, built with the package (bundle.ts)
  *   /model/FILE    the files of DIR, a TF.js export (model.json, shards, config, vocab)
  *   /report.html   the report of the run DIR lies in, when that run has one
  *
@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { CheckpointError, UsageError } from '../errors.js';
 import { RUN_FILES, RUN_MARKER } from '../recipe/run-files.js';
-import { bundleBrowserLoader } from './bundle.js';
+import { browserLoader } from './bundle.js';
 import { pageHtml } from './page.js';
 
 export interface ServeOptions {
@@ -49,7 +49,7 @@ export async function serveModel(dir: string, opts: ServeOptions): Promise<Model
   if (opts.port > 65535) throw new UsageError(`--port ${opts.port}: a TCP port is at most 65535 (0 picks a free one)`);
   const report = findRunReport(root);
   const page = pageHtml({ title: basename(root), report: report !== undefined });
-  const loader = await bundleBrowserLoader();
+  const loader = await browserLoader();
 
   const server = createServer((req, res) => {
     try {

@@ -87,7 +87,7 @@ describe('model directories', () => {
     expect(() => loadModelDir(join(dir, 'nowhere'))).toThrow(/nowhere: model directory not found/);
     expect(() => loadModelDir(dir)).toThrow(/no model config \(expected config\.json or bert_config\.json\)/);
     writeFileSync(join(dir, 'config.json'), JSON.stringify(toHfConfig(bert)));
-    expect(() => loadModelDir(dir)).toThrow(/no weights file \(expected model\.safetensors, pytorch_model\.bin, model\.json\)/);
+    expect(() => loadModelDir(dir)).toThrow(/no weights file \(expected model\.safetensors, pytorch_model\.bin, model\.json, onnx\/model\.onnx\)/);
     expect(() => vocabPath(dir)).toThrow(DataError);
     expect(() => vocabPath(dir)).toThrow(/no vocab\.txt/);
   });

@@ -112,7 +112,7 @@ describe('export rejects a bad SOURCE with a message', () => {
     mkdirSync(d, { recursive: true });
     writeFileSync(join(d, 'config.json'), '{}');
     return d;
-  }, /config-only: neither a model directory \(no weights \(model\.safetensors, pytorch_model\.bin, model\.json\)\)/));
+  }, /config-only: neither a model directory \(no weights \(model\.safetensors, pytorch_model\.bin, model\.json, onnx\/model\.onnx\)\)/));
   it('a run.json whose student slot is not listed', reject(() => {
     const d = join(tmp, 'bad-run');
     mkdirSync(d, { recursive: true });

@@ -3,9 +3,12 @@
  * the tarball's contents where `npm install` would (node_modules/tinybert, its dependencies
  * resolved from ours, so no registry is needed), run its install script, type-check and run the
  * README's Library example verbatim, and check its predictions against the library in-process.
+ * esbuild, a devDependency, is left out as npm install leaves it out: `tinybert serve` sends the
+ * browser loader bundled at build time.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,7 +59,7 @@ beforeAll(() => {
   timed('unpack', () => execFileSync('tar', ['xzf', join(tmp, info.filename), '-C', modules]));
   renameSync(join(modules, 'package'), join(modules, 'tinybert'));
   for (const dep of readdirSync(join(ROOT, 'node_modules'))) {
-    if (dep !== 'tinybert') symlinkSync(join(ROOT, 'node_modules', dep), join(modules, dep));
+    if (dep !== 'tinybert' && dep !== 'esbuild') symlinkSync(join(ROOT, 'node_modules', dep), join(modules, dep));
   }
 }, 180_000);
 afterAll(() => {
@@ -67,7 +70,7 @@ afterAll(() => {
 describe('the packed tarball in a fresh ESM project', () => {
   it('holds dist with types, bin and the native sources, and no tests or build output', () => {
     for (const f of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/browser/index.js', 'dist/src/browser/index.d.ts',
-      'bin/tinybert.js', 'native/build.mjs', 'native/binding.gyp', 'native/src/addon.cc', 'package.json', 'README.md']) {
+      'dist/browser/tinybert.js', 'bin/tinybert.js', 'native/build.mjs', 'native/binding.gyp', 'native/src/addon.cc', 'package.json', 'README.md']) {
       expect(packed, f).toContain(f);
     }
     expect(packed.filter((f) => /^(test|src|bench|dist\/bench|dist\/test|native\/build)\//.test(f))).toEqual([]);
@@ -117,5 +120,31 @@ describe('the packed tarball in a fresh ESM project', () => {
     const r = run(process.execPath, [join('node_modules', 'tinybert', 'bin', 'tinybert.js'), 'inspect', 'tiny-model'], { TINYBERT_BACKEND: 'cpu' });
     expect(r.status, r.out).toBe(0);
     expect(r.out).toMatch(/vocab\s+14 tokens/);
+  });
+
+  it('tinybert serve runs without esbuild: it sends the browser loader bundled at build time', async () => {
+    const installed = join(consumer, 'node_modules', 'tinybert');
+    expect(() => createRequire(join(installed, 'package.json')).resolve('esbuild')).toThrow(/Cannot find module 'esbuild'/);
+    const bin = join(installed, 'bin', 'tinybert.js');
+    const exported = run(process.execPath, [bin, 'export', 'tiny-model', '--format', 'tfjs', '--out', 'tiny-tfjs'], { TINYBERT_BACKEND: 'cpu' });
+    expect(exported.status, exported.out).toBe(0);
+    const child = spawn(process.execPath, [bin, 'serve', 'tiny-tfjs', '--port', '0'], { cwd: consumer, env: { ...process.env, TINYBERT_BACKEND: 'cpu' } });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /at (http:\/\/\S+\/)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('exit', (code) => reject(new Error(`tinybert serve exited with ${code}: ${out}`)));
+      });
+      const loader = await (await fetch(`${url}tinybert.js`)).text();
+      expect(loader).toContain('loadTfjsModel');
+      expect(loader).toBe(readFileSync(join(installed, 'dist', 'browser', 'tinybert.js'), 'utf8'));
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 });

@@ -18,6 +18,7 @@
 import { relativePositionTable } from '../../model/attention.js';
 import type { ModelConfig } from '../../model/config.js';
 import { GraphBuilder, IR_VERSION, OPSET } from './graph.js';
+import { POOLED, PRODUCER, RELATIVE_TABLE, storedAs, transpose } from './names.js';
 import { DataType, valueInfo, type ModelProto, type ValueInfoProto } from './proto.js';
 
 export type TensorData = Map<string, { shape: number[]; data: Float32Array }>;
@@ -50,12 +51,6 @@ export function quantizeColumns(w: Float32Array, outDim: number, inDim: number):
   return { q: transpose(q, outDim, inDim), scale };
 }
 
-function transpose<A extends Float32Array | Uint8Array>(w: A, rows: number, cols: number): A {
-  const t = new (w.constructor as new (n: number) => A)(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = w[r * cols + c];
-  return t;
-}
-
 class BertGraph {
   readonly g = new GraphBuilder();
   private readonly quantized = new Map<string, [string, string, string]>();
@@ -72,9 +67,13 @@ class BertGraph {
     return w;
   }
 
+  /** A float32 parameter, stored as names.ts says (Linear weights transposed). */
   param(name: string): string {
     const w = this.weight(name);
-    return this.g.tensor(name, w.shape, w.data);
+    const { initializer, transposed } = storedAs(name, w.shape);
+    if (!transposed) return this.g.tensor(initializer, w.shape, w.data);
+    const [O, I] = w.shape as [number, number];
+    return this.g.tensor(initializer, [I, O], transpose(w.data, O, I));
   }
 
   /** y = x Wᵀ + b over the last axis (W [O, I] in PyTorch layout, stored transposed). */
@@ -83,7 +82,7 @@ class BertGraph {
     const [O, I] = w.shape as [number, number];
     const bias = this.param(`${prefix}.bias`);
     if (!quantize) {
-      const wT = this.g.tensor(`${prefix}.weight_t`, [I, O], transpose(w.data, O, I));
+      const wT = this.param(`${prefix}.weight`); // [I, O]
       return this.g.node('Add', [this.g.node('MatMul', [x, wT], {}, `${prefix}.matmul`), bias], {}, prefix); // [.., O]
     }
     // Inputs feeding several Linears (query, key, value) are quantised once.
@@ -156,7 +155,7 @@ class BertGraph {
     const dist = g.node('Sub', [g.node('Unsqueeze', [r, g.int64([0])]), g.node('Unsqueeze', [r, g.int64([1])])], {}, 'rel_dist'); // [T, T] = j - i
     const clipped = g.node('Min', [g.node('Max', [dist, g.int64(-k)]), g.int64(k)], {}, 'rel_clipped'); // [T, T]
     const idx = g.node('Add', [clipped, g.int64(k)], {}, 'rel_index'); // [T, T]
-    const table = g.tensor('relative_position_table', [2 * k + 1, D], relativePositionTable(D, k)); // [2k+1, D]
+    const table = g.tensor(RELATIVE_TABLE, [2 * k + 1, D], relativePositionTable(D, k)); // [2k+1, D]
     const rel = g.node('Gather', [table, idx], { axis: 0 }, 'rel_embeddings'); // [T, T, D]
     const keys = g.node('Unsqueeze', [g.node('Transpose', [rel], { perm: [0, 2, 1] }), g.int64([1])], {}, 'rel_keys'); // [T, 1, D, T]
     const values = g.node('Unsqueeze', [rel, g.int64([1])], {}, 'rel_values'); // [T, 1, T, D]
@@ -229,7 +228,7 @@ class BertGraph {
     switch (c.head) {
       case 'classification': {
         const cls = g.node('Gather', [h, g.int64(0)], { axis: 1 }, 'cls'); // [B, C]
-        let pooled = g.node('Tanh', [this.linear('bert.pooler.dense', cls)], {}, 'pooled'); // [B, C]
+        let pooled = g.node('Tanh', [this.linear('bert.pooler.dense', cls)], {}, POOLED); // [B, C]
         // TinyBERT's reference classifier reads relu(pooled): the graph carries it, so every runtime agrees.
         if (c.classifierRelu) pooled = g.node('Relu', [pooled]);
         const logits = g.node('Identity', [this.linear('classifier', pooled, false)], {}, 'logits'); // [B, K]
@@ -259,7 +258,7 @@ export function bertOnnxModel(config: ModelConfig, weights: TensorData, opts: Be
   return {
     ir_version: IR_VERSION,
     opset_import: [{ domain: '', version: OPSET }],
-    producer_name: 'tinybert',
+    producer_name: PRODUCER,
     graph: b.g.build(`${config.modelType}-${config.head}`, inputs, outputs),
   };
 }

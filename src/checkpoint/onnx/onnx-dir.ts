@@ -5,9 +5,9 @@
  * transformers.js picks for `dtype: 'q8'`, its default in the browser).
  *
  * config.json says `model_type: "bert"` for NEZHA models too: transformers.js has no NEZHA class,
- * and needs none — the relative positions are computed inside the graph. The folder holds no
- * tinybert weights (export --format safetensors for those), so nothing reads that config as a
- * BERT with absolute positions.
+ * and needs none — the relative positions are computed inside the graph. For tinybert, which reads
+ * the folder back (read.ts), it also holds keys transformers.js ignores: `use_relative_position`
+ * (+ `max_relative_position`) and, for a classifier, `classifier_relu`.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,9 +17,10 @@ import { toHfConfig, type ModelConfig } from '../../model/config.js';
 import { MODEL_MARKER, replaceDir, writeTokenizerFiles } from '../model-dir.js';
 import { tempDirName } from '../../util/fs.js';
 import { bertOnnxModel, ONNX_HEADS } from './bert-graph.js';
+import { METADATA_MODEL_TYPE, ONNX_WEIGHTS } from './names.js';
 import { encodeModel } from './proto.js';
 
-export const ONNX_FILES = ['onnx/model.onnx', 'onnx/model_quantized.onnx'] as const;
+export const ONNX_FILES = [ONNX_WEIGHTS, 'onnx/model_quantized.onnx'] as const;
 
 export interface OnnxDirOptions {
   /** vocab.txt or tokenizer.json the tokenizer files are written from. */
@@ -36,9 +37,16 @@ export function checkOnnxHead(c: ModelConfig, source: string): void {
   );
 }
 
-/** config.json for transformers.js: Hugging Face's BERT config with the labels. */
+/**
+ * config.json for transformers.js: Hugging Face's BERT config with the labels, plus what tinybert
+ * needs to read the folder back and transformers.js ignores (the graph already computes it).
+ */
 export function transformersJsConfig(c: ModelConfig): Record<string, unknown> {
-  return toHfConfig({ ...c, modelType: 'bert', relativePositions: false });
+  const out = toHfConfig({ ...c, modelType: 'bert', relativePositions: false });
+  out.use_relative_position = c.relativePositions;
+  if (c.relativePositions) out.max_relative_position = c.maxRelativePosition;
+  if (c.head === 'classification') out.classifier_relu = c.classifierRelu;
+  return out;
 }
 
 /** Writes the folder described in the header to `dir`, assembled beside it and renamed into place. */
@@ -46,7 +54,7 @@ export async function writeOnnxDir(model: BertModel, dir: string, opts: OnnxDirO
   const c = model.config;
   const weights = await model.tensorData();
   const metadata = [
-    { key: 'tinybert_model_type', value: c.modelType },
+    { key: METADATA_MODEL_TYPE, value: c.modelType },
     { key: 'tinybert_positions', value: c.relativePositions ? `relative, clipped at ${c.maxRelativePosition}` : 'absolute' },
   ];
   const tmp = tempDirName(dir, 'tmp');
