@@ -4,8 +4,9 @@
  *
  * The file is read, cut into chunks of `chunk` examples, and each chunk is segmented, given its
  * candidates (one batched masked-LM search, ./candidates.ts), drawn into copies (./rewrite.ts),
- * optionally guarded (./guard.ts) and appended to the output. Memory holds the input's rows and one
- * chunk's work; the output (1 + copies times the input) is never held.
+ * optionally guarded (./guard.ts) and appended to the output. Memory holds one chunk's work (and,
+ * for a tsv or JSON-lines file, an index of where each record starts; other formats are read whole);
+ * the output, 1 + copies times the input, is never held.
  *
  * Shards: of C chunks, shard I of N takes the contiguous chunks [⌊I·C/N⌋, ⌊(I+1)·C/N⌋). Every number that decides an output (the example's random stream, the
  * rows batched together) depends only on the chunk, so the shards' outputs, concatenated in index
@@ -31,7 +32,7 @@ import { writeTextAtomic } from '../util/fs.js';
 import { validate } from '../util/validate.js';
 import { MaskedLmCandidates } from './candidates.js';
 import { classificationDataset } from './classification-io.js';
-import type { Dataset } from './dataset.js';
+import type { Dataset, Item } from './dataset.js';
 import { LabelGuard } from './guard.js';
 import { augmentOptionsSchema, RESUME_FREE, type AugmentOptions, type ResolvedAugmentOptions } from './options.js';
 import { applyEdits, drawCopies, type Choices, type Edit } from './rewrite.js';
@@ -102,17 +103,18 @@ export async function augment(options: AugmentOptions, hooks: AugmentHooks = {})
   const o = validate(augmentOptionsSchema, options, 'augment options', UsageError);
   const started = Date.now();
   const files = sidecars(o.out);
-  const previous = checkOutput(o);
+  const input = inputStamp(o.data);
+  const previous = checkOutput(o, input);
   const engine = openEngine(o);
   let dataset: Dataset;
   try {
-    dataset = readDataset(o, engine.guard?.labels, hooks.names);
+    dataset = await readDataset(o, engine.guard?.labels, hooks.names);
   } catch (e) {
     engine.dispose();
     throw e;
   }
 
-  const n = dataset.items.length;
+  const n = dataset.count;
   const chunks = Math.ceil(n / o.chunk);
   const firstChunk = Math.floor((o.shard.index * chunks) / o.shard.count);
   const endChunk = Math.floor(((o.shard.index + 1) * chunks) / o.shard.count);
@@ -123,7 +125,7 @@ export async function augment(options: AugmentOptions, hooks: AugmentHooks = {})
 
   const progress: Progress = previous ?? {
     options: o,
-    input: inputStamp(o.data),
+    input,
     chunksDone: 0,
     outBytes: 0,
     statsBytes: 0,
@@ -150,7 +152,8 @@ export async function augment(options: AugmentOptions, hooks: AugmentHooks = {})
     }
     for (let c = firstChunk + progress.chunksDone; c < endChunk; c++) {
       const from = c * o.chunk;
-      const records = augmentChunk(o, dataset, from, Math.min(n, from + o.chunk), engine, progress.counts);
+      const items = await dataset.items(from, Math.min(n, from + o.chunk));
+      const records = augmentChunk(o, items, from, engine, progress.counts);
       for (const r of records) {
         out.write(r.text);
         stats.write(`${JSON.stringify(r.stats)}\n`);
@@ -176,7 +179,7 @@ export async function augment(options: AugmentOptions, hooks: AugmentHooks = {})
 }
 
 /** The progress of an earlier run to continue, or undefined to start afresh; refuses what it may not touch. */
-function checkOutput(o: ResolvedAugmentOptions): Progress | undefined {
+function checkOutput(o: ResolvedAugmentOptions, now: Progress['input']): Progress | undefined {
   const files = sidecars(o.out);
   const hasProgress = existsSync(files.progress);
   if (!hasProgress) {
@@ -201,7 +204,6 @@ function checkOutput(o: ResolvedAugmentOptions): Progress | undefined {
   if (changed.length) {
     throw new UsageError(`--resume: options differ from the run being resumed: ${changed.map((k) => `${k} ${show(previous.options[k])} → ${show(o[k])}`).join(', ')}`);
   }
-  const now = inputStamp(o.data);
   if (now.bytes !== previous.input.bytes || now.mtimeMs !== previous.input.mtimeMs) {
     throw new UsageError(`--resume: ${o.data} changed since the run began (${previous.input.bytes} → ${now.bytes} bytes, modified ${new Date(now.mtimeMs).toISOString()}); give --overwrite to start again`);
   }
@@ -217,7 +219,7 @@ function inputStamp(file: string): Progress['input'] {
   }
 }
 
-function readDataset(o: ResolvedAugmentOptions, guardLabels: string[] | undefined, names: SettingNames | undefined): Dataset {
+async function readDataset(o: ResolvedAugmentOptions, guardLabels: string[] | undefined, names: SettingNames | undefined): Promise<Dataset> {
   switch (o.kind) {
     case 'classification':
       return classificationDataset(o.data, { ...o, labels: guardLabels, names });
@@ -291,9 +293,8 @@ interface OutRecord {
   stats: { source: string; written: number; identical: number; duplicates: number; dropped?: number };
 }
 
-/** Augments items [from, to) of the dataset; the records to write, in order. */
-function augmentChunk(o: ResolvedAugmentOptions, dataset: Dataset, from: number, to: number, e: Engine, counts: Progress['counts']): OutRecord[] {
-  const items = dataset.items.slice(from, to);
+/** Augments the items of one chunk (the first is example `from` of the file); the records to write, in order. */
+function augmentChunk(o: ResolvedAugmentOptions, items: Item[], from: number, e: Engine, counts: Progress['counts']): OutRecord[] {
   const segmented = items.map((item) =>
     item.passThrough
       ? []

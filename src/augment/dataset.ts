@@ -23,7 +23,10 @@ export interface Item {
 }
 
 export interface Dataset {
-  items: Item[];
+  /** Number of examples. */
+  count: number;
+  /** Examples [from, to), read when asked (a line-based file is not held in memory). */
+  items(from: number, to: number): Promise<Item[]>;
   /** Written before the first record of the whole output: a header row, SQuAD's opening. */
   head: string;
   /** Written after the last record: SQuAD's closing. */

@@ -60,5 +60,5 @@ export function spanDataset(file: string): Dataset {
       });
     }),
   );
-  return { items, head: `{"version":${JSON.stringify(raw.version ?? 'v1.1')},"data":[\n`, tail: '\n]}\n' };
+  return { count: items.length, items: async (from, to) => items.slice(from, to), head: `{"version":${JSON.stringify(raw.version ?? 'v1.1')},"data":[\n`, tail: '\n]}\n' };
 }

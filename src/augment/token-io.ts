@@ -26,7 +26,7 @@ export function tokenClassificationDataset(file: string, format: NerFormat): Dat
       render: (edits: Edit[][]) => write(format, rewrite(s, edits[0]!, perChar), perChar),
     };
   });
-  return { items, head: format === 'ernie' ? 'text_a\tlabel\n' : '', tail: '' };
+  return { count: items.length, items: async (from, to) => items.slice(from, to), head: format === 'ernie' ? 'text_a\tlabel\n' : '', tail: '' };
 }
 
 /** Tokens and tags after the edits (each edit covers whole `O` tokens). */

@@ -1,5 +1,5 @@
 /** Every task kind written back in its own format, with labels, tags and answers kept right. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { augment } from '../../src/augment/index.js';
@@ -46,6 +46,12 @@ describe('augment writes each kind in its own format', () => {
     const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
     expect(lines.filter((l) => l.startsWith('-\t'))).toEqual(['-\t我喜欢这部电影']);
     expect(lines.filter((l) => l.startsWith('1\t')).length).toBeGreaterThan(1);
+  });
+
+  it('a missing data file is named, and nothing is written', async () => {
+    const out = join(dir, 'never.tsv');
+    await expect(augment({ model, data: join(dir, 'absent.tsv'), out })).rejects.toThrow(/absent\.tsv: cannot read \(ENOENT\)/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('csv: fields quoted where RFC 4180 needs it, so the file reads back', async () => {
