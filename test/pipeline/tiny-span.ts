@@ -64,8 +64,8 @@ export interface TinySpan {
 export function tinySpanRecipe(opts: { steps?: number; checkpointEvery?: number } = {}): TinySpan {
   const dir = mkdtempSync(join(tmpdir(), 'tb-span-'));
   mkdirSync(join(dir, 'data'));
-  const train = hasData ? cmrcSlice('cmrc2018_train.json', 24, 300) : handMade(24, 'TRAIN', 1);
-  const dev = hasData ? cmrcSlice('cmrc2018_dev.json', 8, 300) : handMade(8, 'DEV', 2);
+  const train = hasData ? cmrcSlice('cmrc2018_train.json', 16, 300) : handMade(16, 'TRAIN', 1);
+  const dev = hasData ? cmrcSlice('cmrc2018_dev.json', 4, 300) : handMade(4, 'DEV', 2);
   const texts = [...train, ...dev].flatMap((p) => [p.context, ...p.qas.map((q) => q.question)]);
   let pieces: string[];
   if (hasData) {
@@ -82,7 +82,7 @@ export function tinySpanRecipe(opts: { steps?: number; checkpointEvery?: number 
   const common = { vocab_size: vocab.length, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, max_position_embeddings: 64 };
   writeFileSync(join(dir, 'teacher.json'), JSON.stringify({ ...common, model_type: 'nezha', hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 64, max_relative_position: 8 }));
   writeFileSync(join(dir, 'student.json'), JSON.stringify({ ...common, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32 }));
-  const steps = opts.steps ?? 8;
+  const steps = opts.steps ?? 6;
   const ck = opts.checkpointEvery ?? 0;
   const recipe = `
 name: tiny-span
