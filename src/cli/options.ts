@@ -89,7 +89,7 @@ export function withDataOptions<T>(y: Argv<T>, labelled: boolean): Argv<T & Data
   let out = y
     .option('format', {
       choices: TASK_FORMATS,
-      describe: 'File format, one the model\'s task kind reads: tsv, csv, jsonl (classification); conll, jsonl, ernie, bmes (token classification). Default: from the extension, else tsv; like a recipe task\'s format',
+      describe: 'File format, one the model\'s task kind reads: tsv, csv, jsonl (classification); conll, jsonl, ernie, bmes (token classification); squad, jsonl (span). Default: from the extension, else tsv; like a recipe task\'s format',
     })
     // No default: predict reads free text lines unless a data option is given.
     .option('header', { type: 'boolean', describe: 'tsv/csv: the first row names the columns (recipe: header)' })

@@ -51,7 +51,10 @@ function checkTaskFiles(recipe: Recipe): void {
     const module = taskModule(task);
     const train = readSplit(recipe, stage, 'train', module.labelsOf(task));
     if (train.length === 0) throw new DataError(`${task.train}: no examples (tasks.${stage.task}.train)`);
-    if (task.dev !== undefined) readSplit(recipe, stage, 'dev', module.labelsOf(task) ?? module.labelsFrom(train));
+    // An empty dev file would score nothing all run and fail the final comparison after the last stage.
+    if (task.dev !== undefined && readSplit(recipe, stage, 'dev', module.labelsOf(task) ?? module.labelsFrom(train)).length === 0) {
+      throw new DataError(`${task.dev}: no examples (tasks.${stage.task}.dev)`);
+    }
   }
 }
 

@@ -27,7 +27,7 @@ function table(r: EvaluationResult): string {
 
 const command: CommandModule<object, Args> = {
   command: 'eval <dir>',
-  describe: 'Score a model (exported student, checkpoint or run) on a labelled file of its task kind (classification tsv/csv/jsonl, token classification conll/jsonl/ernie/bmes)',
+  describe: 'Score a model (exported student, checkpoint or run) on a labelled file of its task kind (classification tsv/csv/jsonl, token classification conll/jsonl/ernie/bmes, span squad/jsonl)',
   builder: (y) =>
     withDataOptions(
       y
@@ -40,7 +40,7 @@ const command: CommandModule<object, Args> = {
       .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' })
       .option('predictions', {
         type: 'string',
-        describe: 'Write the predictions here: one label per line (classification), "token gold predicted" lines with a blank line between sentences (token classification, conlleval\'s input)',
+        describe: 'Write the predictions here: one label per line (classification), "token gold predicted" lines with a blank line between sentences (token classification, conlleval\'s input), {"question_id": "answer"} JSON (span, the CMRC 2018 scorer\'s input)',
       }),
   handler: async (a) => {
     await initBackend(a.backend, { quiet: true });

@@ -15,7 +15,7 @@ interface Args extends DataArgs {
 
 const command: CommandModule<object, Args> = {
   command: 'predict <dir>',
-  describe: 'Label texts: one JSON line per input (classification: label, score, probabilities; token classification: entities with character offsets)',
+  describe: 'Label texts: one JSON line per input (classification: label, score, probabilities; token classification: entities with character offsets; span: the answer with its score and offsets)',
   builder: (y) =>
     withDataOptions(
       y
@@ -24,7 +24,7 @@ const command: CommandModule<object, Args> = {
           type: 'string',
           demandOption: true,
           describe:
-            'Text file (one example per line; classification: text_a<TAB>text_b for pairs, or JSONL {text_a, text_b}); ' +
+            'Text file (one example per line; classification: text_a<TAB>text_b for pairs, or JSONL {text_a, text_b}; span: JSONL {id?, question, context}); ' +
             'with --format/--header/--text-a/--text-b a data file of the model\'s task kind (its labels are ignored)',
         }),
       false,
