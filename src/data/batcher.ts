@@ -232,7 +232,7 @@ export class StreamBatcher {
     while (this.chunk.length < want) {
       const r = await this.source.next();
       if (r.done) break;
-      this.chunk.push(corpusFeature(r.value.ids, this.opts.clsId, this.opts.sepId));
+      this.chunk.push(corpusFeature(r.value.ids, this.opts.clsId, this.opts.sepId, r.value.wordStarts));
       this.chunkEnd = r.value.next;
     }
     if (this.chunk.length === 0) return false;

@@ -87,7 +87,7 @@ class TaskBatches implements BatchSource {
 }
 
 /** A streamed corpus (StreamBatcher): never loaded whole, resumable from a byte position. */
-class CorpusBatches implements BatchSource {
+export class CorpusBatches implements BatchSource {
   private batcher: StreamBatcher;
   constructor(
     private readonly corpus: Corpus,
@@ -97,8 +97,12 @@ class CorpusBatches implements BatchSource {
   ) {
     this.batcher = new StreamBatcher(corpus, opts);
   }
+  /** The next batch as flat arrays, before masking (word boundaries included when the stage masks words). */
+  nextHost(): Promise<HostBatch> {
+    return this.batcher.next();
+  }
   async next(seed: number): Promise<StageBatch> {
-    const host = await this.batcher.next();
+    const host = await this.nextHost();
     const m = this.masking;
     return { batch: batchTensors(m ? maskBatch(host, m.ids, m.mode, m.probability, seed) : host), size: host.batchSize };
   }

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { readSafetensors } from '../../src/checkpoint/safetensors.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { batchSourceFor } from '../../src/pipeline/batches.js';
+import { corpusBatches, type CorpusBatches } from '../../src/pipeline/batches.js';
 import { maskBatch } from '../../src/pipeline/masking.js';
 import { distill } from '../../src/pipeline/run.js';
 import { loadRecipe } from '../../src/recipe/load.js';
@@ -35,8 +35,8 @@ describe('pretrain stage masking modes end to end', () => {
     for (const masking of ['token', 'whole-word', 'span']) {
       const recipe = loadRecipe(pretrainOnly(masking));
       const stage = recipe.stages[0];
-      const source = await batchSourceFor(recipe, stage, recipe.vocab!, 1);
-      const batch = await source.next();
+      const source = (await corpusBatches(recipe, stage, recipe.vocab!, 1)) as CorpusBatches;
+      const batch = await source.nextHost();
       expect(batch.wordStarts === undefined, masking).toBe(masking === 'token');
       if (masking === 'token') continue;
       // Demo sentences are Chinese: some segmenter words have several characters.
