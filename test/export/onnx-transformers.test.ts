@@ -2,8 +2,8 @@
  * transformers.js (`@huggingface/transformers`, on onnxruntime-node) loads an `export --format onnx`
  * folder from a local path with remote models disabled, and its pipelines predict what tinybert
  * predicts: text-classification probabilities equal `predictModelDir`'s within 1e-4,
- * token-classification gives our per-token labels and scores, question-answering our decoded
- * answer. `dtype: 'q8'` loads onnx/model_quantized.onnx. BERT and NEZHA positions each.
+ * token-classification gives our per-token labels and scores and the entities `tinybert predict`
+ * prints, question-answering our decoded answer and the one `tinybert predict` prints. `dtype: 'q8'` loads onnx/model_quantized.onnx. BERT and NEZHA positions each.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { predictModelDir } from '../../src/pipeline/evaluate.js';
 import { decodeSpans, spanFeatures, type SpanExample } from '../../src/tasks/span/index.js';
+import { chunks } from '../../src/tasks/token-classification/tags.js';
 import { BertTokenizer } from '../../src/tokenizer/index.js';
 import { expectClose } from '../helpers/close.js';
 import { exportCase, ONNX_CASES, ourLogits, softmax, type ExportedCase, type OnnxHead } from './onnx-models.js';
@@ -103,6 +104,22 @@ for (const positions of ['bert', 'nezha'] as const) {
       await tag.dispose();
     });
 
+    it('token-classification: the entities of its tags are the ones tinybert predict prints', async () => {
+      const e = caseOf('token-classification', positions);
+      const input = join(models, `${positions}-ner-input.txt`);
+      writeFileSync(input, `${TEXTS.join('\n')}\n`);
+      const want = (await predictModelDir(e.source, { input })) as unknown as { text: string; entities: { type: string; start: number; end: number; text: string }[] }[];
+      const tag = await pipeline('token-classification', basename(e.out), { local_files_only: true });
+      for (const [i, text] of TEXTS.entries()) {
+        // Every character of these texts is one token, so token indices are character offsets.
+        const got = (await tag(text, { ignore_labels: [] })) as unknown as { entity: string }[];
+        expect(got).toHaveLength([...text].length);
+        const entities = chunks(got.map((g) => g.entity)).map(({ type, start, end }) => ({ type, start, end, text: text.slice(start, end) }));
+        expect(entities, text).toEqual(want[i]!.entities);
+      }
+      await tag.dispose();
+    });
+
     it('question-answering: the answer is the one tinybert decodes from the same logits', async () => {
       const e = caseOf('span', positions);
       const tokenizer = BertTokenizer.fromVocabFile(join(e.out, 'tokenizer.json'));
@@ -123,6 +140,15 @@ for (const positions of ['bert', 'nezha'] as const) {
         // transformers.js decodes the answer's tokens (spaces between CJK characters); tinybert slices the context.
         expect(got.answer.replace(/\s+/g, ''), ex.question).toBe(want[i]!.text.replace(/\s+/g, ''));
         expect(want[i]!.text).not.toBe('');
+      }
+      // tinybert predict on the same questions (JSON lines) gives the same answers.
+      const input = join(models, `${positions}-qa-input.jsonl`);
+      writeFileSync(input, examples.map((ex) => JSON.stringify({ id: ex.id, question: ex.question, context: ex.context })).join('\n') + '\n');
+      const predicted = (await predictModelDir(e.source, { input })) as unknown as { answer: string }[];
+      expect(predicted).toHaveLength(examples.length);
+      for (const [i, ex] of examples.entries()) {
+        const got = (await qa(ex.question, ex.context)) as unknown as { answer: string };
+        expect(got.answer.replace(/\s+/g, ''), `${ex.question} (tinybert predict)`).toBe(predicted[i]!.answer.replace(/\s+/g, ''));
       }
       await qa.dispose();
     });
