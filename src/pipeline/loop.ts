@@ -10,6 +10,7 @@ import type { TensorMap } from '../checkpoint/tensor-map.js';
 import { hardLabelLoss } from '../distill/losses.js';
 import { distillLosses, type DistillSpec } from '../distill/objective.js';
 import type { Projection } from '../distill/projection.js';
+import { cachedTeacherOutput, type TeacherCache } from '../distill/teacher-cache.js';
 import { RecipeError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
 import type { ModelOutput } from '../model/output.js';
@@ -49,6 +50,8 @@ export interface StageRun {
   log: RunLog;
   trained: StageModel;
   teacher?: BertModel;
+  /** The teacher's cached logits (task-prediction stages with teacher_cache auto; ./teacher-cache.ts). */
+  cache?: TeacherCache;
   vocab: string;
   projection?: Projection;
   params: Map<string, tf.Variable>;
@@ -117,7 +120,12 @@ async function accumulateGrads(run: StageRun): Promise<{ grads: Map<string, Tens
   for (let micro = 0; micro < stage.grad_accum; micro++) {
     const dropoutSeed = mixSeed(run.seed, state.step, micro);
     const { batch, size } = await run.data.next(mixSeed(dropoutSeed, 1));
-    const teacherOut = teacher ? (tf.tidy(() => teacher.forward(batch, { training: false, skipHead }) as never) as ModelOutput) : undefined;
+    const cached = run.cache?.lookup(batch); // [B, K] or [B, T, K]; undefined when a row is not cached
+    const teacherOut = cached
+      ? cachedTeacherOutput(cached, batch)
+      : teacher
+        ? (tf.tidy(() => teacher.forward(batch, { training: false, skipHead }) as never) as ModelOutput)
+        : undefined;
     const taskLosses = taskLossesOf(run, batch);
     let microTerms: Record<string, number> = {};
     const { value, grads } = namedGrads(() => {

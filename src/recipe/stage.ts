@@ -136,6 +136,13 @@ export const stageInputSchema = z
     semantics: semanticsSchema.default('reference'),
     temperature: z.number().positive().default(1).describe('prediction-loss temperature'),
     t_squared: z.boolean().default(false).describe('masked semantics: multiply the prediction loss by T^2'),
+    teacher_cache: z
+      .enum(['auto', 'off'])
+      .default('auto')
+      .describe(
+        'task-prediction: auto runs the teacher once (eval mode) over the training data and reads its cached logits every epoch ' +
+          'when the losses are prediction (and hard) only; the cache is <output_dir>/<stage>/teacher-cache. off: run the teacher every step',
+      ),
     mapping: mappingSchema.prefault('uniform'),
     attention_heads: attentionHeadsSchema.default('match'),
     projection: projectionChoiceSchema
