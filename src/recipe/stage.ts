@@ -16,12 +16,14 @@ import {
   semanticsSchema,
 } from './enums.js';
 import { isReservedStageName, RESERVED_STAGE_NAMES } from './run-files.js';
+import { guardRuleSchema } from '../augment/options.js';
 
 export const stageKindSchema = z
-  .enum(['pretrain', 'finetune', 'general', 'task-intermediate', 'task-prediction'])
+  .enum(['pretrain', 'finetune', 'general', 'augment', 'task-intermediate', 'task-prediction'])
   .describe(
     'pretrain: masked-LM pre-training of one model on a corpus (a teacher from scratch, when no pre-trained weights exist); ' +
       'finetune: train one model on labels; general: intermediate-layer distillation on a corpus; ' +
+      'augment: TinyBERT data augmentation of a task\'s train file, written as a new task later stages name; ' +
       'task-intermediate / task-prediction: task-specific distillation of intermediate layers / of predictions',
   );
 export type StageKind = z.infer<typeof stageKindSchema>;
@@ -108,7 +110,30 @@ export const stageInputSchema = z
     train: z.string().min(1).optional().describe('pretrain / finetune: the model slot trained (its output replaces the slot)'),
     teacher: z.string().min(1).optional().describe('distillation: the teacher model slot'),
     student: z.string().min(1).optional().describe('distillation: the student model slot (its output replaces the slot)'),
-    task: z.string().min(1).optional().describe('finetune and task stages: name of a task under tasks'),
+    task: z.string().min(1).optional().describe('finetune, augment and task stages: name of a task under tasks (or an earlier augment stage\'s output)'),
+    model: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('augment: the model slot whose masked-LM head proposes replacements: the pre-trained teacher (a directory with an mlm or pretraining head), not the fine-tuned one'),
+    output: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a task name is letters, digits, ".", "_" or "-"')
+      .optional()
+      .describe('augment: name of the task it writes: the source task with train replaced by <output_dir>/<stage>/train.<ext> (dev unchanged)'),
+    copies: z.number().int().min(0).optional().describe('augment: augmented copies drawn per example, before duplicates are dropped (default 20)'),
+    p: z.number().min(0).max(1).optional().describe('augment: probability of replacing each unit that has candidates (default 0.4)'),
+    candidates: z.number().int().min(1).optional().describe('augment: candidates per unit, masked-LM top k or word-vector neighbours (default 15)'),
+    whole_word: z.boolean().optional().describe('augment: replace whole Chinese words (jieba) instead of single characters (default false)'),
+    word_vectors: z.string().min(1).optional().describe('augment: GloVe / word2vec text file of neighbours for multi-piece words'),
+    stop_words: z.string().min(1).optional().describe('augment: file of words never replaced, one a line'),
+    guard: z
+      .strictObject({
+        model: z.string().min(1).describe('the model slot of the fine-tuned classifier that scores each augmented copy'),
+        rule: guardRuleSchema.optional().describe('agree (default) or {confidence: τ}'),
+      })
+      .optional()
+      .describe('augment (classification): keep an augmented copy only if the fine-tuned teacher agrees with its label'),
     corpus: z.string().min(1).optional().describe('pretrain and general stages: name of a corpus under corpus'),
     mlm_probability: z
       .number()
@@ -169,11 +194,12 @@ export const stageInputSchema = z
   })
   .superRefine((s, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-    const need = (field: 'train' | 'teacher' | 'student' | 'task' | 'corpus', why: string) => {
-      if (s[field] === undefined) issue(field, `a ${s.kind} stage needs ${field}: ${why}`);
+    const a = s.kind === 'augment' ? 'an' : 'a';
+    const need = (field: 'train' | 'teacher' | 'student' | 'task' | 'corpus' | 'model' | 'output', why: string) => {
+      if (s[field] === undefined) issue(field, `${a} ${s.kind} stage needs ${field}: ${why}`);
     };
-    const forbid = (field: 'train' | 'teacher' | 'student' | 'task' | 'corpus' | 'eval', why: string) => {
-      if (s[field] !== undefined) issue(field, `a ${s.kind} stage takes no ${field}: ${why}`);
+    const forbid = (field: 'train' | 'teacher' | 'student' | 'task' | 'corpus' | 'eval' | 'losses' | 'head' | 'model' | 'output', why: string) => {
+      if (s[field] !== undefined) issue(field, `${a} ${s.kind} stage takes no ${field}: ${why}`);
     };
     const losses = s.losses === undefined ? [] : Array.isArray(s.losses) ? s.losses : Object.keys(s.losses);
     if (s.kind === 'pretrain') {
@@ -194,6 +220,17 @@ export const stageInputSchema = z
       forbid('corpus', 'finetune needs labels; use a general stage for a corpus');
       const bad = losses.filter((l) => l !== 'hard');
       if (bad.length) issue('losses', `a finetune stage has no teacher, so only the hard loss applies; remove ${bad.join(', ')}`);
+    } else if (s.kind === 'augment') {
+      need('model', 'the model slot whose masked-LM head proposes replacements (the pre-trained teacher)');
+      need('task', 'the task whose train file is augmented');
+      need('output', 'the name of the augmented task later stages train on, e.g. output: chnsenticorp-aug');
+      forbid('train', 'augment trains no model; name the masked-LM model with model:');
+      forbid('teacher', 'augment names its masked-LM model with model: and the label guard with guard: {model: ...}');
+      forbid('student', 'augment trains no model');
+      forbid('corpus', 'augment rewrites a task\'s train file');
+      forbid('eval', 'augment trains no model to evaluate');
+      forbid('losses', 'augment trains no model');
+      forbid('head', 'augment trains no model');
     } else {
       need('teacher', 'the teacher model slot');
       need('student', 'the student model slot');
@@ -227,6 +264,13 @@ export const stageInputSchema = z
       issue('losses', 'a task-prediction stage needs the prediction loss');
     }
     if (s.kind !== 'general' && s.kind !== 'pretrain' && s.head === 'none') issue('head', `a ${s.kind} stage trains a task head; head cannot be none`);
+    if (s.kind !== 'augment') {
+      forbid('model', 'only an augment stage names a masked-LM model slot with model:');
+      forbid('output', 'only an augment stage writes a new task');
+      for (const f of ['copies', 'p', 'candidates', 'whole_word', 'word_vectors', 'stop_words', 'guard'] as const) {
+        if (s[f] !== undefined) issue(f, `${f} is an augment option; a ${s.kind} stage takes none`);
+      }
+    }
     if (s.kind !== 'pretrain' && s.masking !== 'token') issue('masking', `only a pretrain stage masks its input; remove masking: ${s.masking}`);
     if (s.epochs !== undefined && s.steps !== undefined) issue('steps', 'give either epochs or steps, not both');
     if (s.t_squared && s.semantics === 'reference') issue('t_squared', 'the reference semantics has no T^2 factor; use semantics: masked');
@@ -245,6 +289,8 @@ export function defaultLosses(kind: StageKind): Partial<Record<z.infer<typeof lo
       return { embedding: 1, hidden: 1, attention: 1 };
     case 'task-prediction':
       return { prediction: 1 };
+    case 'augment':
+      return {};
   }
 }
 
