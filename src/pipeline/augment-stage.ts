@@ -8,7 +8,7 @@
  * Resume: a killed augment continues from its own progress sidecar (OUT.progress.json); a finished
  * one is skipped through done.json like any stage.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { augment, sidecars, type AugmentOptions, type AugmentSummary } from '../augment/index.js';
 import { readDirConfig } from '../checkpoint/model-dir.js';
@@ -94,6 +94,7 @@ export async function runAugmentStage(recipe: Recipe, index: number, slots: Slot
   const stage = recipe.stages[index]!;
   const dir = join(recipe.output_dir, stage.name);
   const options = augmentOptions(recipe, stage, slots, Boolean(opts.resume));
+  mkdirSync(dir, { recursive: true });
   let last = 0;
   const summary: AugmentSummary = await augment(options, {
     onProgress: (done, total) => {

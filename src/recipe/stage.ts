@@ -198,7 +198,7 @@ export const stageInputSchema = z
     const need = (field: 'train' | 'teacher' | 'student' | 'task' | 'corpus' | 'model' | 'output', why: string) => {
       if (s[field] === undefined) issue(field, `${a} ${s.kind} stage needs ${field}: ${why}`);
     };
-    const forbid = (field: 'train' | 'teacher' | 'student' | 'task' | 'corpus' | 'eval' | 'losses' | 'head' | 'model' | 'output', why: string) => {
+    const forbid = (field: 'train' | 'teacher' | 'student' | 'task' | 'corpus' | 'eval' | 'model' | 'output', why: string) => {
       if (s[field] !== undefined) issue(field, `${a} ${s.kind} stage takes no ${field}: ${why}`);
     };
     const losses = s.losses === undefined ? [] : Array.isArray(s.losses) ? s.losses : Object.keys(s.losses);
@@ -229,8 +229,9 @@ export const stageInputSchema = z
       forbid('student', 'augment trains no model');
       forbid('corpus', 'augment rewrites a task\'s train file');
       forbid('eval', 'augment trains no model to evaluate');
-      forbid('losses', 'augment trains no model');
-      forbid('head', 'augment trains no model');
+      // The resolved recipe holds losses: {} and head: none, so a saved recipe loads back.
+      if (losses.length) issue('losses', `an augment stage trains no model; remove losses`);
+      if (s.head !== undefined && s.head !== 'none') issue('head', 'an augment stage trains no model; remove head');
     } else {
       need('teacher', 'the teacher model slot');
       need('student', 'the student model slot');
@@ -254,7 +255,7 @@ export const stageInputSchema = z
       // Its classifier head is not trained here: a dev metric would rank checkpoints by chance.
       forbid('eval', 'intermediate layers are distilled, the task head stays untrained, so a dev metric says nothing; the stage hands on its last model (as the reference does)');
     }
-    if (s.losses !== undefined && !Array.isArray(s.losses) && !Object.values(s.losses).some((w) => w !== undefined && w > 0)) {
+    if (s.kind !== 'augment' && s.losses !== undefined && !Array.isArray(s.losses) && !Object.values(s.losses).some((w) => w !== undefined && w > 0)) {
       issue('losses', `a stage needs at least one loss term with a weight > 0, saw ${JSON.stringify(s.losses)}`);
     }
     if (s.kind === 'task-intermediate' && s.losses !== undefined && !losses.some((l) => INTERMEDIATE_LOSSES.includes(l as never))) {
@@ -263,7 +264,7 @@ export const stageInputSchema = z
     if (s.kind === 'task-prediction' && s.losses !== undefined && !losses.includes('prediction')) {
       issue('losses', 'a task-prediction stage needs the prediction loss');
     }
-    if (s.kind !== 'general' && s.kind !== 'pretrain' && s.head === 'none') issue('head', `a ${s.kind} stage trains a task head; head cannot be none`);
+    if (s.kind !== 'general' && s.kind !== 'pretrain' && s.kind !== 'augment' && s.head === 'none') issue('head', `a ${s.kind} stage trains a task head; head cannot be none`);
     if (s.kind !== 'augment') {
       forbid('model', 'only an augment stage names a masked-LM model slot with model:');
       forbid('output', 'only an augment stage writes a new task');
