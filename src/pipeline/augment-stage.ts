@@ -32,6 +32,13 @@ export function withAugmentedTasks(recipe: Recipe): Recipe {
   return { ...recipe, tasks };
 }
 
+/** `recipe` without the tasks augment stages write: what recipe.yaml beside a checkpoint holds, so it loads back. */
+export function writtenRecipe(recipe: Recipe): Recipe {
+  const outputs = new Set(recipe.stages.flatMap((s) => (s.kind === 'augment' && s.output !== undefined ? [s.output] : [])));
+  if (!outputs.size) return recipe;
+  return { ...recipe, tasks: Object.fromEntries(Object.entries(recipe.tasks).filter(([name]) => !outputs.has(name))) };
+}
+
 /** A slot's model directory with one of `heads`; a slot still only a config, or with another head, is refused naming the field. */
 function slotDir(stage: Stage, slots: Slots, slot: string, field: string, heads: string[], what: string): string {
   const dir = slots[slot]?.dir;

@@ -20,6 +20,7 @@ import { namedGrads } from '../train/gradients.js';
 import type { Optimizer } from '../train/optimizer.js';
 import type { TaskSetup } from '../tasks/infer.js';
 import type { Batch } from '../tasks/task-module.js';
+import { writtenRecipe } from './augment-stage.js';
 import { disposeBatch, type BatchSource } from './batches.js';
 import { hasCheckpoint, writeCheckpoint, type TrainerState } from './checkpoint.js';
 import type { StageModel } from './models.js';
@@ -189,7 +190,7 @@ export async function save(run: StageRun, target: string, withTrainingState: boo
     optimizer: withTrainingState ? run.optimizer : undefined,
     trainer: withTrainingState ? { ...run.state, data: run.data.getState() } : undefined,
     vocab: run.vocab,
-    recipeYaml: recipeToYaml(run.recipe),
+    recipeYaml: recipeToYaml(writtenRecipe(run.recipe)),
   });
 }
 

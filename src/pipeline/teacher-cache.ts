@@ -3,7 +3,9 @@
  * teacher's logits (prediction, and hard labels that need no teacher), the teacher runs once in
  * eval mode over the training features before the loop, and every step reads its logits from
  * `<output_dir>/<stage>/teacher-cache` (src/distill/teacher-cache.ts) instead of running it.
- * The live teacher also runs in eval mode, so the student sees the same logits either way.
+ * The live teacher also runs in eval mode, so the student sees the same logits either way (bit for
+ * bit on the cpu backend; native kernels vary a row's logits in the last bit with the batch's padded
+ * length, the cache holds one of those values).
  * A resumed stage finds the cache filled and only checks it (rows cached are not run again).
  */
 import { join } from 'node:path';

@@ -64,6 +64,7 @@ it('a recipe with an augment stage trains the student on the augmented task, and
   const ti = readFileSync(join(whole, 'log.jsonl'), 'utf8');
   expect(ti).toContain('"event":"augment"');
   expect(Object.keys(loadRecipe(join(whole, 'recipe.yaml')).tasks)).toEqual(['reviews']);
+  expect(Object.keys(loadRecipe(join(whole, 'tp', 'final', 'recipe.yaml')).tasks), 'the recipe beside a checkpoint loads back').toEqual(['reviews']);
   expect(JSON.parse(readFileSync(join(whole, 'aug', 'done.json'), 'utf8')).output).toBe('aug/train.tsv');
 
   // Killed (SIGKILL) once the augment has written a chunk but not finished; resumed.
