@@ -272,6 +272,7 @@ export const stageInputSchema = z
         if (s[f] !== undefined) issue(f, `${f} is an augment option; a ${s.kind} stage takes none`);
       }
     }
+    if (s.kind !== 'task-prediction' && s.teacher_cache !== 'auto') issue('teacher_cache', `only a task-prediction stage caches its teacher's logits; remove teacher_cache: ${s.teacher_cache}`);
     if (s.kind !== 'pretrain' && s.masking !== 'token') issue('masking', `only a pretrain stage masks its input; remove masking: ${s.masking}`);
     if (s.epochs !== undefined && s.steps !== undefined) issue('steps', 'give either epochs or steps, not both');
     if (s.t_squared && s.semantics === 'reference') issue('t_squared', 'the reference semantics has no T^2 factor; use semantics: masked');
