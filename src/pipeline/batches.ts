@@ -143,3 +143,22 @@ export async function corpusBatches(recipe: Recipe, stage: Stage, vocab: string,
   const opts = { ...batcherOptions(stage, seed, tokenizer.padId), clsId: tokenizer.clsId, sepId: tokenizer.sepId };
   return new CorpusBatches(corpus, opts, perEpoch, masking && { ids: masking, mode: stage.masking, probability: stage.mlm_probability });
 }
+
+/**
+ * One pass over a stage's training features, shortest first (least padding), each batch collated
+ * as the stage's own and disposed when the next is asked for: the teacher-cache fill reads these.
+ */
+export function* taskBatchesByLength(stage: Stage, task: TaskSetup, features: readonly FeatureBase[][]): Generator<Batch> {
+  const flat = features.flat();
+  const order = flat.map((_, i) => i).sort((a, b) => flat[a]!.inputIds.length - flat[b]!.inputIds.length || a - b);
+  const seqLen = stage.dynamic_padding ? undefined : stage.max_seq_length;
+  for (let s = 0; s < order.length; s += stage.batch_size) {
+    const part = order.slice(s, s + stage.batch_size).map((i) => flat[i]!);
+    const batch = task.module.collate(part, { config: task.config, padId: task.tokenizer.padId, seqLen });
+    try {
+      yield batch;
+    } finally {
+      disposeBatch(batch);
+    }
+  }
+}

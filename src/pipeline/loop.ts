@@ -10,6 +10,7 @@ import type { TensorMap } from '../checkpoint/tensor-map.js';
 import { hardLabelLoss } from '../distill/losses.js';
 import { distillLosses, type DistillSpec } from '../distill/objective.js';
 import type { Projection } from '../distill/projection.js';
+import { cachedTeacherOutput, type TeacherCache } from '../distill/teacher-cache.js';
 import { RecipeError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
 import type { ModelOutput } from '../model/output.js';
@@ -19,6 +20,7 @@ import { namedGrads } from '../train/gradients.js';
 import type { Optimizer } from '../train/optimizer.js';
 import type { TaskSetup } from '../tasks/infer.js';
 import type { Batch } from '../tasks/task-module.js';
+import { writtenRecipe } from './augment-stage.js';
 import { disposeBatch, type BatchSource } from './batches.js';
 import { hasCheckpoint, writeCheckpoint, type TrainerState } from './checkpoint.js';
 import type { StageModel } from './models.js';
@@ -49,6 +51,8 @@ export interface StageRun {
   log: RunLog;
   trained: StageModel;
   teacher?: BertModel;
+  /** The teacher's cached logits (task-prediction stages with teacher_cache auto; ./teacher-cache.ts). */
+  cache?: TeacherCache;
   vocab: string;
   projection?: Projection;
   params: Map<string, tf.Variable>;
@@ -117,7 +121,12 @@ async function accumulateGrads(run: StageRun): Promise<{ grads: Map<string, Tens
   for (let micro = 0; micro < stage.grad_accum; micro++) {
     const dropoutSeed = mixSeed(run.seed, state.step, micro);
     const { batch, size } = await run.data.next(mixSeed(dropoutSeed, 1));
-    const teacherOut = teacher ? (tf.tidy(() => teacher.forward(batch, { training: false, skipHead }) as never) as ModelOutput) : undefined;
+    const cached = run.cache?.lookup(batch); // [B, K] or [B, T, K]; undefined when a row is not cached
+    const teacherOut = cached
+      ? cachedTeacherOutput(cached, batch)
+      : teacher
+        ? (tf.tidy(() => teacher.forward(batch, { training: false, skipHead }) as never) as ModelOutput)
+        : undefined;
     const taskLosses = taskLossesOf(run, batch);
     let microTerms: Record<string, number> = {};
     const { value, grads } = namedGrads(() => {
@@ -181,7 +190,7 @@ export async function save(run: StageRun, target: string, withTrainingState: boo
     optimizer: withTrainingState ? run.optimizer : undefined,
     trainer: withTrainingState ? { ...run.state, data: run.data.getState() } : undefined,
     vocab: run.vocab,
-    recipeYaml: recipeToYaml(run.recipe),
+    recipeYaml: recipeToYaml(writtenRecipe(run.recipe)),
   });
 }
 

@@ -26,7 +26,7 @@ export async function preflight(recipe: Recipe, slots: Slots): Promise<void> {
 
 /** A vocab with more ids than the embedding table crashes in GatherV2 mid-run; refuse it here. */
 function checkVocabs(recipe: Recipe, slots: Slots): void {
-  const used = new Set(recipe.stages.flatMap((s) => [s.train, s.teacher, s.student].filter((x): x is string => x !== undefined)));
+  const used = new Set(recipe.stages.flatMap((s) => [s.train, s.teacher, s.student, s.model, s.guard?.model].filter((x): x is string => x !== undefined)));
   for (const slot of used) {
     const s = slots[slot];
     const config = s.config ?? modelConfigPath(s.dir!);
@@ -45,7 +45,8 @@ function checkVocabs(recipe: Recipe, slots: Slots): void {
 function checkTaskFiles(recipe: Recipe): void {
   const seen = new Set<string>();
   for (const stage of recipe.stages) {
-    if (stage.task === undefined || seen.has(stage.task)) continue;
+    // A task an augment stage writes is not there yet; its dev file is its source's, checked with the source.
+    if (stage.task === undefined || seen.has(stage.task) || !Object.hasOwn(recipe.tasks, stage.task)) continue;
     seen.add(stage.task);
     const task = recipe.tasks[stage.task]!;
     const module = taskModule(task);

@@ -29,6 +29,7 @@ import { preflight } from './preflight.js';
 import { RunLog, type ProgressOptions } from './progress.js';
 import { checkResumedRecipe, openRunDir, readStageDone, runRelative, type RecipeChange } from './run-dir.js';
 import { runStage, type StageOptions, type StageResult } from './stage.js';
+import { runAugmentStage, withAugmentedTasks } from './augment-stage.js';
 import { scoreModel, type Scores } from './score.js';
 import { readSplit, stageTask } from './task-data.js';
 import type { TaskSetup } from '../tasks/infer.js';
@@ -117,7 +118,9 @@ async function runStages(recipe: Recipe, opts: DistillOptions, started: number, 
   return runLoggedStages(recipe, opts, started, changes, log);
 }
 
-async function runLoggedStages(recipe: Recipe, opts: DistillOptions, started: number, changes: RecipeChange[], log: RunLog): Promise<RunResult> {
+async function runLoggedStages(written: Recipe, opts: DistillOptions, started: number, changes: RecipeChange[], log: RunLog): Promise<RunResult> {
+  // The stages also see the tasks augment stages write (recipe.yaml keeps the tasks as written).
+  const recipe = withAugmentedTasks(written);
   const out = recipe.output_dir;
   if (changes.length) {
     log.write({ event: 'recipe-changed', changes });
@@ -128,18 +131,19 @@ async function runLoggedStages(recipe: Recipe, opts: DistillOptions, started: nu
   const results: StageResult[] = [];
   for (let i = 0; i < recipe.stages.length; i++) {
     const stage = recipe.stages[i];
-    const slot = (stage.train ?? stage.student)!;
+    // An augment stage writes a task, not a model: no slot changes.
+    const slot = stage.train ?? stage.student;
     const done = join(out, stage.name, 'done.json');
     if (opts.resume && existsSync(done)) {
       const prev = readStageDone(out, done);
-      slots[slot] = { ...slots[slot], dir: prev.output, config: undefined };
+      if (slot) slots[slot] = { ...slots[slot], dir: prev.output, config: undefined };
       results.push(prev);
       if (!opts.quiet) process.stderr.write(`${stage.name}: already done, output ${prev.output}\n`);
       continue;
     }
-    const r = await runStage(recipe, i, slots, log, opts);
+    const r = stage.kind === 'augment' ? await runAugmentStage(recipe, i, slots, log, opts) : await runStage(recipe, i, slots, log, opts);
     results.push(r);
-    slots[slot] = { ...slots[slot], dir: r.output, config: undefined };
+    if (slot) slots[slot] = { ...slots[slot], dir: r.output, config: undefined };
   }
   const slotDirs = Object.fromEntries(Object.entries(slots).map(([k, v]) => [k, v.dir]));
   const last = [...recipe.stages].reverse().find((s) => s.student !== undefined);

@@ -33,6 +33,7 @@ import { readSplit, stageTask, taskHead } from './task-data.js';
 import { BertTokenizer } from '../tokenizer/index.js';
 import { RunLog, StageProgress } from './progress.js';
 import { writeStageDone, type StageResult } from './run-dir.js';
+import { stageTeacherCache, usesTeacherCache } from './teacher-cache.js';
 
 export { firstNonFinite, mixSeed, type StageOptions } from './loop.js';
 
@@ -162,8 +163,9 @@ async function setUpStage(recipe: Recipe, index: number, slots: Slots, log: RunL
     const optimizer = optimizerFor(stage, params);
     owned.push(optimizer);
 
+    const features = task && featuresOf(task, train!);
     const data: BatchSource = task
-      ? taskBatches(stage, task, featuresOf(task, train!), seed)
+      ? taskBatches(stage, task, features!, seed)
       : await corpusBatches(recipe, stage, vocab, seed, stage.kind === 'pretrain' ? maskIdsFor(vocab, trained.model.config.vocabSize) : undefined);
     const total = stage.steps ?? Math.max(1, Math.ceil((stage.epochs! * data.batchesPerEpoch) / stage.grad_accum));
     const schedule = makeSchedule(stage.schedule, total);
@@ -175,10 +177,12 @@ async function setUpStage(recipe: Recipe, index: number, slots: Slots, log: RunL
       data.setState(state.data);
       log.write({ event: 'resume', stage: stage.name, step: state.step });
     }
+    const cache = teacher && task && usesTeacherCache(stage) ? await stageTeacherCache(stage, dir, teacher, task, features!, log) : undefined;
+    if (cache) owned.push({ dispose: () => cache.close() });
     const progress = new StageProgress(stage.name, total, opts);
     announce(log, progress, stage, notes, warnings, trained, projection);
     const spec = distillation?.spec;
-    return { recipe, stage, dir, ckptDir, seed, log, trained, teacher, vocab, projection, params, optimizer, data, task, total, schedule, state, spec, progress, warnings };
+    return { recipe, stage, dir, ckptDir, seed, log, trained, teacher, cache, vocab, projection, params, optimizer, data, task, total, schedule, state, spec, progress, warnings };
   } catch (e) {
     for (const o of owned) o.dispose();
     throw e;
@@ -234,6 +238,7 @@ function announce(log: RunLog, progress: StageProgress, stage: Stage, notes: str
 function disposeStage(run: StageRun): void {
   run.progress.stop();
   run.teacher?.dispose();
+  run.cache?.close();
   run.trained.model.dispose();
   run.projection?.dispose();
   run.optimizer.dispose();

@@ -32,25 +32,39 @@ export const recipeSchema = z
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     const known = (what: Record<string, unknown>) => Object.keys(what).join(', ') || 'none';
     const seen = new Map<string, number>();
+    const written = augmentOutputs(r);
+    const slotsOf = (s: StageInput) => [
+      ['train', s.train],
+      ['teacher', s.teacher],
+      ['student', s.student],
+      ['model', s.model],
+      ['guard.model', s.guard?.model],
+    ] as const;
     r.stages.forEach((s, i) => {
       const first = seen.get(s.name);
       if (first !== undefined) issue(['stages', i, 'name'], `stage name "${s.name}" is already used by stages[${first}]`);
       else seen.set(s.name, i);
-      for (const slot of ['train', 'teacher', 'student'] as const) {
-        const v = s[slot];
+      for (const [field, v] of slotsOf(s)) {
         if (v !== undefined && !Object.hasOwn(r.models, v)) {
-          issue(['stages', i, slot], `unknown model slot "${v}"; models defines: ${known(r.models)}`);
+          issue(['stages', i, ...field.split('.')], `unknown model slot "${v}"; models defines: ${known(r.models)}`);
         }
       }
+      if (s.output !== undefined && Object.hasOwn(r.tasks, s.output)) {
+        issue(['stages', i, 'output'], `task "${s.output}" is already defined under tasks; an augment stage writes a new task: choose another output name`);
+      } else if (s.output !== undefined && written.has(s.output) && written.get(s.output)!.index !== i) {
+        issue(['stages', i, 'output'], `task "${s.output}" is already written by stage ${r.stages[written.get(s.output)!.index]!.name}`);
+      }
+      const writer = s.task === undefined ? undefined : written.get(s.task);
       if (s.task !== undefined && !Object.hasOwn(r.tasks, s.task)) {
-        issue(['stages', i, 'task'], `unknown task "${s.task}"; tasks defines: ${known(r.tasks)}`);
+        if (!writer) issue(['stages', i, 'task'], `unknown task "${s.task}"; tasks defines: ${known(r.tasks)}${written.size ? `, augment stages write: ${[...written.keys()].join(', ')}` : ''}`);
+        else if (writer.index >= i) issue(['stages', i, 'task'], `task "${s.task}" is written by stage ${r.stages[writer.index]!.name}, which runs later; move this stage after it`);
       }
       if (s.corpus !== undefined && !Object.hasOwn(r.corpus, s.corpus)) {
         issue(['stages', i, 'corpus'], `unknown corpus "${s.corpus}"; corpus defines: ${known(r.corpus)}`);
       }
       // Own names only: "constructor" is no task even though every object inherits one.
-      const task = s.task !== undefined && Object.hasOwn(r.tasks, s.task) ? r.tasks[s.task] : undefined;
-      if (!task) return;
+      const task = s.task !== undefined && Object.hasOwn(r.tasks, s.task) ? r.tasks[s.task] : writer?.source;
+      if (!task || s.kind === 'augment') return;
       const module = taskModule(task);
       const metric = s.eval?.metric;
       const problem = metric === undefined ? undefined : module.metricProblem(task, metric, s.task!);
@@ -82,19 +96,19 @@ export const recipeSchema = z
  * undefined when the label list comes from the training data (token classification without
  * `labels:`); the stage reads it there.
  */
-function resolveStage(s: StageInput, r: { tasks: Record<string, Task>; corpus: Record<string, z.infer<typeof corpusSchema>> }) {
-  const task = s.task === undefined ? undefined : r.tasks[s.task];
+function resolveStage(s: StageInput, r: { tasks: Record<string, Task>; corpus: Record<string, z.infer<typeof corpusSchema>>; stages: StageInput[] }) {
+  const task = s.task === undefined ? undefined : Object.hasOwn(r.tasks, s.task) ? r.tasks[s.task] : augmentOutputs(r).get(s.task)?.source;
   const module = task && taskModule(task);
   const corpus = s.corpus === undefined ? undefined : r.corpus[s.corpus];
   const given = s.losses ?? defaultLosses(s.kind);
   const losses: Partial<Record<LossName, number>> = Array.isArray(given) ? Object.fromEntries(given.map((l) => [l, 1])) : given;
-  const noHead = s.kind === 'general' || s.kind === 'pretrain';
+  const noHead = s.kind === 'general' || s.kind === 'pretrain' || s.kind === 'augment';
   const labels = task && module!.labelsOf(task);
   const head = noHead ? ('none' as const) : (s.head ?? (task ? module!.head(task, labels ?? []).head : 'classification'));
   const numLabels = head === 'none' ? 0 : (s.num_labels ?? (task ? labels && module!.head(task, labels).numLabels : 2));
   return {
     ...s,
-    epochs: s.epochs ?? (s.steps === undefined ? 3 : undefined),
+    epochs: s.epochs ?? (s.steps === undefined && s.kind !== 'augment' ? 3 : undefined),
     max_seq_length: s.max_seq_length ?? task?.max_seq_length ?? corpus?.max_seq_length ?? 128,
     losses,
     head,
@@ -105,6 +119,20 @@ function resolveStage(s: StageInput, r: { tasks: Record<string, Task>; corpus: R
         ? undefined
         : { every: s.eval?.every ?? 0, metric: s.eval?.metric ?? module!.metrics(task)[0]! },
   };
+}
+
+/**
+ * The tasks the recipe's augment stages write, by name: the stage's index and its source task's
+ * config (the output is that task with train replaced, so its type, labels and lengths are the source's).
+ */
+export function augmentOutputs(r: { tasks: Record<string, Task>; stages: readonly Pick<StageInput, 'kind' | 'task' | 'output'>[] }): Map<string, { index: number; source: Task }> {
+  const out = new Map<string, { index: number; source: Task }>();
+  r.stages.forEach((s, index) => {
+    if (s.kind !== 'augment' || s.output === undefined || s.task === undefined || out.has(s.output)) return;
+    const source = Object.hasOwn(r.tasks, s.task) ? r.tasks[s.task] : out.get(s.task)?.source;
+    if (source) out.set(s.output, { index, source });
+  });
+  return out;
 }
 
 export type Recipe = z.infer<typeof recipeSchema>;

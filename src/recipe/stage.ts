@@ -16,12 +16,14 @@ import {
   semanticsSchema,
 } from './enums.js';
 import { isReservedStageName, RESERVED_STAGE_NAMES } from './run-files.js';
+import { guardRuleSchema } from '../augment/options.js';
 
 export const stageKindSchema = z
-  .enum(['pretrain', 'finetune', 'general', 'task-intermediate', 'task-prediction'])
+  .enum(['pretrain', 'finetune', 'general', 'augment', 'task-intermediate', 'task-prediction'])
   .describe(
     'pretrain: masked-LM pre-training of one model on a corpus (a teacher from scratch, when no pre-trained weights exist); ' +
       'finetune: train one model on labels; general: intermediate-layer distillation on a corpus; ' +
+      'augment: TinyBERT data augmentation of a task\'s train file, written as a new task later stages name; ' +
       'task-intermediate / task-prediction: task-specific distillation of intermediate layers / of predictions',
   );
 export type StageKind = z.infer<typeof stageKindSchema>;
@@ -108,7 +110,30 @@ export const stageInputSchema = z
     train: z.string().min(1).optional().describe('pretrain / finetune: the model slot trained (its output replaces the slot)'),
     teacher: z.string().min(1).optional().describe('distillation: the teacher model slot'),
     student: z.string().min(1).optional().describe('distillation: the student model slot (its output replaces the slot)'),
-    task: z.string().min(1).optional().describe('finetune and task stages: name of a task under tasks'),
+    task: z.string().min(1).optional().describe('finetune, augment and task stages: name of a task under tasks (or an earlier augment stage\'s output)'),
+    model: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('augment: the model slot whose masked-LM head proposes replacements: the pre-trained teacher (a directory with an mlm or pretraining head), not the fine-tuned one'),
+    output: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a task name is letters, digits, ".", "_" or "-"')
+      .optional()
+      .describe('augment: name of the task it writes: the source task with train replaced by <output_dir>/<stage>/train.<ext> (dev unchanged)'),
+    copies: z.number().int().min(0).optional().describe('augment: augmented copies drawn per example, before duplicates are dropped (default 20)'),
+    p: z.number().min(0).max(1).optional().describe('augment: probability of replacing each unit that has candidates (default 0.4)'),
+    candidates: z.number().int().min(1).optional().describe('augment: candidates per unit, masked-LM top k or word-vector neighbours (default 15)'),
+    whole_word: z.boolean().optional().describe('augment: replace whole Chinese words (jieba) instead of single characters (default false)'),
+    word_vectors: z.string().min(1).optional().describe('augment: GloVe / word2vec text file of neighbours for multi-piece words'),
+    stop_words: z.string().min(1).optional().describe('augment: file of words never replaced, one a line'),
+    guard: z
+      .strictObject({
+        model: z.string().min(1).describe('the model slot of the fine-tuned classifier that scores each augmented copy'),
+        rule: guardRuleSchema.optional().describe('agree (default) or {confidence: τ}'),
+      })
+      .optional()
+      .describe('augment (classification): keep an augmented copy only if the fine-tuned teacher agrees with its label'),
     corpus: z.string().min(1).optional().describe('pretrain and general stages: name of a corpus under corpus'),
     mlm_probability: z
       .number()
@@ -136,6 +161,13 @@ export const stageInputSchema = z
     semantics: semanticsSchema.default('reference'),
     temperature: z.number().positive().default(1).describe('prediction-loss temperature'),
     t_squared: z.boolean().default(false).describe('masked semantics: multiply the prediction loss by T^2'),
+    teacher_cache: z
+      .enum(['auto', 'off'])
+      .default('auto')
+      .describe(
+        'task-prediction: auto runs the teacher once (eval mode) over the training data and reads its cached logits every epoch ' +
+          'when the losses are prediction (and hard) only; the cache is <output_dir>/<stage>/teacher-cache. off: run the teacher every step',
+      ),
     mapping: mappingSchema.prefault('uniform'),
     attention_heads: attentionHeadsSchema.default('match'),
     projection: projectionChoiceSchema
@@ -162,11 +194,12 @@ export const stageInputSchema = z
   })
   .superRefine((s, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-    const need = (field: 'train' | 'teacher' | 'student' | 'task' | 'corpus', why: string) => {
-      if (s[field] === undefined) issue(field, `a ${s.kind} stage needs ${field}: ${why}`);
+    const a = s.kind === 'augment' ? 'an' : 'a';
+    const need = (field: 'train' | 'teacher' | 'student' | 'task' | 'corpus' | 'model' | 'output', why: string) => {
+      if (s[field] === undefined) issue(field, `${a} ${s.kind} stage needs ${field}: ${why}`);
     };
-    const forbid = (field: 'train' | 'teacher' | 'student' | 'task' | 'corpus' | 'eval', why: string) => {
-      if (s[field] !== undefined) issue(field, `a ${s.kind} stage takes no ${field}: ${why}`);
+    const forbid = (field: 'train' | 'teacher' | 'student' | 'task' | 'corpus' | 'eval' | 'model' | 'output', why: string) => {
+      if (s[field] !== undefined) issue(field, `${a} ${s.kind} stage takes no ${field}: ${why}`);
     };
     const losses = s.losses === undefined ? [] : Array.isArray(s.losses) ? s.losses : Object.keys(s.losses);
     if (s.kind === 'pretrain') {
@@ -187,6 +220,18 @@ export const stageInputSchema = z
       forbid('corpus', 'finetune needs labels; use a general stage for a corpus');
       const bad = losses.filter((l) => l !== 'hard');
       if (bad.length) issue('losses', `a finetune stage has no teacher, so only the hard loss applies; remove ${bad.join(', ')}`);
+    } else if (s.kind === 'augment') {
+      need('model', 'the model slot whose masked-LM head proposes replacements (the pre-trained teacher)');
+      need('task', 'the task whose train file is augmented');
+      need('output', 'the name of the augmented task later stages train on, e.g. output: chnsenticorp-aug');
+      forbid('train', 'augment trains no model; name the masked-LM model with model:');
+      forbid('teacher', 'augment names its masked-LM model with model: and the label guard with guard: {model: ...}');
+      forbid('student', 'augment trains no model');
+      forbid('corpus', 'augment rewrites a task\'s train file');
+      forbid('eval', 'augment trains no model to evaluate');
+      // The resolved recipe holds losses: {} and head: none, so a saved recipe loads back.
+      if (losses.length) issue('losses', `an augment stage trains no model; remove losses`);
+      if (s.head !== undefined && s.head !== 'none') issue('head', 'an augment stage trains no model; remove head');
     } else {
       need('teacher', 'the teacher model slot');
       need('student', 'the student model slot');
@@ -210,7 +255,7 @@ export const stageInputSchema = z
       // Its classifier head is not trained here: a dev metric would rank checkpoints by chance.
       forbid('eval', 'intermediate layers are distilled, the task head stays untrained, so a dev metric says nothing; the stage hands on its last model (as the reference does)');
     }
-    if (s.losses !== undefined && !Array.isArray(s.losses) && !Object.values(s.losses).some((w) => w !== undefined && w > 0)) {
+    if (s.kind !== 'augment' && s.losses !== undefined && !Array.isArray(s.losses) && !Object.values(s.losses).some((w) => w !== undefined && w > 0)) {
       issue('losses', `a stage needs at least one loss term with a weight > 0, saw ${JSON.stringify(s.losses)}`);
     }
     if (s.kind === 'task-intermediate' && s.losses !== undefined && !losses.some((l) => INTERMEDIATE_LOSSES.includes(l as never))) {
@@ -219,7 +264,15 @@ export const stageInputSchema = z
     if (s.kind === 'task-prediction' && s.losses !== undefined && !losses.includes('prediction')) {
       issue('losses', 'a task-prediction stage needs the prediction loss');
     }
-    if (s.kind !== 'general' && s.kind !== 'pretrain' && s.head === 'none') issue('head', `a ${s.kind} stage trains a task head; head cannot be none`);
+    if (s.kind !== 'general' && s.kind !== 'pretrain' && s.kind !== 'augment' && s.head === 'none') issue('head', `a ${s.kind} stage trains a task head; head cannot be none`);
+    if (s.kind !== 'augment') {
+      forbid('model', 'only an augment stage names a masked-LM model slot with model:');
+      forbid('output', 'only an augment stage writes a new task');
+      for (const f of ['copies', 'p', 'candidates', 'whole_word', 'word_vectors', 'stop_words', 'guard'] as const) {
+        if (s[f] !== undefined) issue(f, `${f} is an augment option; a ${s.kind} stage takes none`);
+      }
+    }
+    if (s.kind !== 'task-prediction' && s.teacher_cache !== 'auto') issue('teacher_cache', `only a task-prediction stage caches its teacher's logits; remove teacher_cache: ${s.teacher_cache}`);
     if (s.kind !== 'pretrain' && s.masking !== 'token') issue('masking', `only a pretrain stage masks its input; remove masking: ${s.masking}`);
     if (s.epochs !== undefined && s.steps !== undefined) issue('steps', 'give either epochs or steps, not both');
     if (s.t_squared && s.semantics === 'reference') issue('t_squared', 'the reference semantics has no T^2 factor; use semantics: masked');
@@ -238,6 +291,8 @@ export function defaultLosses(kind: StageKind): Partial<Record<z.infer<typeof lo
       return { embedding: 1, hidden: 1, attention: 1 };
     case 'task-prediction':
       return { prediction: 1 };
+    case 'augment':
+      return {};
   }
 }
 

@@ -176,7 +176,7 @@ describe('recipeJsonSchema', () => {
     expect(schema.required).toEqual(['name', 'models', 'stages']);
     const stage = schema.properties.stages.items;
     expect(stage.additionalProperties).toBe(false);
-    expect(stage.properties.kind.enum).toEqual(['pretrain', 'finetune', 'general', 'task-intermediate', 'task-prediction']);
+    expect(stage.properties.kind.enum).toEqual(['pretrain', 'finetune', 'general', 'augment', 'task-intermediate', 'task-prediction']);
     expect(stage.properties.dynamic_padding.description).toMatch(/pad each batch/);
     expect(stringify(schema).length).toBeGreaterThan(1000);
   });

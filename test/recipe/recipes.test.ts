@@ -52,6 +52,13 @@ describe('shipped recipes', () => {
       expect(r.stages[2].eval?.metric).toBe('accuracy');
     }
   });
+
+  it('task-chnsenticorp-aug: general, fine-tune, augment, task stages on the augmented task', () => {
+    const r = loadRecipe(join(RECIPES, 'task-chnsenticorp-aug.yaml'));
+    expect(r.stages.map((s) => s.kind)).toEqual(['general', 'finetune', 'augment', 'task-intermediate', 'task-prediction']);
+    expect(r.stages[2]).toMatchObject({ model: 'teacher-mlm', task: 'chnsenticorp', output: 'chnsenticorp-aug', guard: { model: 'teacher' } });
+    expect(r.stages.slice(3).map((s) => s.task)).toEqual(['chnsenticorp-aug', 'chnsenticorp-aug']);
+  });
 });
 
 describe('shipped model configs', () => {

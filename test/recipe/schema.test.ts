@@ -100,7 +100,7 @@ describe('recipe schema: rejects, naming the field', () => {
     ['a negative loss weight', (r) => (r.stages[2].losses = { attention: -1 }), /stages\[2\]\.losses\.attention: expected >= 0, saw number -1/],
     ['a wrong type', (r) => (r.seed = 'x'), /^r\.yaml: seed: expected number, saw string "x"$/],
     ['a missing required field', (r) => delete r.name, /^r\.yaml: name: is required \(expected string\)$/],
-    ['a bad stage kind', (r) => (r.stages[0].kind = 'fine-tune'), /stages\[0\]\.kind: expected "pretrain" \| "finetune" \| "general" \| "task-intermediate" \| "task-prediction", saw string "fine-tune"/],
+    ['a bad stage kind', (r) => (r.stages[0].kind = 'fine-tune'), /stages\[0\]\.kind: expected "pretrain" \| "finetune" \| "general" \| "augment" \| "task-intermediate" \| "task-prediction", saw string "fine-tune"/],
     ['a bad optimizer name', (r) => (r.stages[3].optimizer.name = 'sgd'), /stages\[3\]\.optimizer\.name: expected "bertadam" \| "adamw" \| "lamb", saw string "sgd"/],
     ['a non-positive learning rate', (r) => (r.stages[3].optimizer.lr = 0), /stages\[3\]\.optimizer\.lr: expected > 0, saw number 0/],
     ['a warm-up fraction of 1', (r) => (r.stages[3].schedule = { warmup: 1 }), /stages\[3\]\.schedule\.warmup: expected < 1/],
