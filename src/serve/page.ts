@@ -1,10 +1,9 @@
 /**
  * The serve page: loads the export with the browser loader and offers the form that fits its head.
- * Sentence and sentence-pair classification run today; the token-classification (entities
- * highlighted in the text) and span (answer highlighted in the context) forms run when the loader
- * exports `predictEntities(loaded, text, maxLength) → [{ start, end, label, score? }]` and
- * `predictAnswer(loaded, question, context, maxLength) → { start, end, text, score? }` (character
- * offsets), and say so clearly until then.
+ * Sentence and sentence-pair classification show the label and every probability; token
+ * classification highlights the entities in the text with their type; span highlights the answer in
+ * the context with its score. NER and QA go through the loader's `predictRecords`, so they show the
+ * records `tinybert predict` prints (character offsets into the typed text).
  *
  * Texts go into the page with textContent only (never innerHTML): a person's input is not markup.
  * Results carry full-precision data attributes for tests; the text shows 4 decimals.
@@ -22,11 +21,11 @@ h1 { font-size: 21px; margin-bottom: 4px; } #model-info { color: #555; font-size
 form { display: none; margin: 16px 0; } form.active { display: block; }
 label { display: block; font-weight: 600; margin-top: 10px; } textarea { width: 100%; font: inherit; padding: 6px; box-sizing: border-box; }
 button { margin-top: 10px; font: inherit; padding: 6px 18px; cursor: pointer; }
-#status { margin: 12px 0; } .error { color: #a61b1b; font-weight: 600; } .unsupported { background: #fff4e5; border: 1px solid #f0c27b; padding: 10px; }
+#status { margin: 12px 0; } .error { color: #a61b1b; font-weight: 600; }
 table { border-collapse: collapse; margin-top: 8px; } td, th { padding: 3px 10px; border-bottom: 1px solid #eee; text-align: left; }
 tr.top td { font-weight: 700; } .bar { display: inline-block; height: 10px; background: #4c78a8; vertical-align: middle; }
 #predicted-label { font-size: 20px; font-weight: 700; } #latency { color: #555; }
-mark { background: #ffe08a; padding: 0 2px; border-radius: 3px; } mark small { color: #7a5a00; margin-left: 2px; }
+mark { background: #ffe08a; padding: 0 2px; margin: 0 1px; border-radius: 3px; } mark small { color: #7a5a00; margin-left: 2px; }
 #highlighted { white-space: pre-wrap; border: 1px solid #eee; padding: 8px; margin-top: 8px; } #highlighted:empty { display: none; }
 `;
 
@@ -53,8 +52,8 @@ try {
   const form = FORMS[c.head];
   if (!form) throw new Error('this export has a ' + c.head + ' head: there is nothing to predict from it (export a fine-tuned student)');
   $(form).classList.add('active');
-  // One throw-away pass, so the latency shown for the first sentence is not tfjs's warm-up.
-  if (c.head === 'classification') tb.predictTexts(loaded, ['warm up'], maxLength);
+  // One throw-away pass, so the latency shown for the first input is not tfjs's warm-up.
+  tb.predictRecords(loaded, [c.head === 'span' ? ['warm', 'up'] : 'warm up'], { maxLength });
   say('Ready.');
   state('ready');
 } catch (e) {
@@ -64,12 +63,7 @@ try {
 
 function showLatency(t) { $('latency').textContent = 'latency ' + ms(t) + ' (tokenize + forward, this browser)'; }
 
-function unsupported(kind, fn) {
-  say('The browser loader cannot run a ' + kind + ' head yet (it runs sequence classification only; it needs ' + fn
-    + '). Use "tinybert predict" in Node for this model for now.', 'unsupported');
-  state('unsupported');
-}
-
+// Marks each span of text (character offsets) with a small caption: the entity type, the answer's score.
 function highlight(text, spans) {
   const out = $('highlighted');
   out.replaceChildren();
@@ -79,71 +73,82 @@ function highlight(text, spans) {
     out.append(text.slice(at, s.start));
     const m = document.createElement('mark');
     m.textContent = text.slice(s.start, s.end);
-    if (s.label) { const l = document.createElement('small'); l.textContent = s.label; m.append(l); }
+    Object.assign(m.dataset, { start: String(s.start), end: String(s.end), caption: s.caption });
+    const l = document.createElement('small');
+    l.textContent = s.caption;
+    m.append(l);
     out.append(m);
     at = s.end;
   }
   out.append(text.slice(at));
 }
 
-$('form-classification').addEventListener('submit', (ev) => {
-  ev.preventDefault();
+// Runs one prediction for a form: a failure (say, an input the model refuses) shows on the page.
+function submit(form, run) {
+  $(form).addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    try {
+      const t0 = performance.now();
+      const show = run();
+      showLatency(performance.now() - t0);
+      $('probabilities').replaceChildren();
+      $('highlighted').replaceChildren();
+      show();
+      $('result').hidden = false;
+      say('');
+      state('done');
+    } catch (e) {
+      say(String(e && e.message || e), 'error');
+      state('error');
+    }
+  });
+}
+
+submit('form-classification', () => {
   const a = $('text-a').value;
   const b = $('text-b').value;
-  const t0 = performance.now();
   const r = tb.predictTexts(loaded, [b.trim() ? [a, b] : a], maxLength);
-  showLatency(performance.now() - t0);
-  const p = r.probabilities[0];
-  $('predicted-label').textContent = r.labels[0];
-  $('predicted-label').dataset.label = r.labels[0];
-  const rows = loaded.config.labels.map((label, i) => {
-    const tr = document.createElement('tr');
-    tr.dataset.label = label;
-    tr.dataset.p = String(p[i]);
-    if (label === r.labels[0]) tr.className = 'top';
-    const bar = document.createElement('span');
-    bar.className = 'bar';
-    bar.style.width = Math.round(200 * p[i]) + 'px';
-    for (const cell of [label, p[i].toFixed(4), bar]) { const td = document.createElement('td'); td.append(cell); tr.append(td); }
-    return tr;
-  });
-  $('probabilities').replaceChildren(...rows);
-  $('result').hidden = false;
-  say('');
-  state('done');
+  return () => {
+    const p = r.probabilities[0];
+    $('predicted-label').textContent = r.labels[0];
+    $('predicted-label').dataset.label = r.labels[0];
+    const rows = loaded.config.labels.map((label, i) => {
+      const tr = document.createElement('tr');
+      tr.dataset.label = label;
+      tr.dataset.p = String(p[i]);
+      if (label === r.labels[0]) tr.className = 'top';
+      const bar = document.createElement('span');
+      bar.className = 'bar';
+      bar.style.width = Math.round(200 * p[i]) + 'px';
+      for (const cell of [label, p[i].toFixed(4), bar]) { const td = document.createElement('td'); td.append(cell); tr.append(td); }
+      return tr;
+    });
+    $('probabilities').replaceChildren(...rows);
+  };
 });
 
-$('form-ner').addEventListener('submit', (ev) => {
-  ev.preventDefault();
-  if (typeof tb.predictEntities !== 'function') return unsupported('token-classification (NER)', 'predictEntities');
+// { text, entities: [{ type, start, end, text }] }, as tinybert predict prints it.
+submit('form-ner', () => {
   const text = $('ner-text').value;
-  const t0 = performance.now();
-  const ents = tb.predictEntities(loaded, text, maxLength);
-  showLatency(performance.now() - t0);
-  highlight(text, ents);
-  $('predicted-label').textContent = ents.length + ' entit' + (ents.length === 1 ? 'y' : 'ies');
-  $('probabilities').replaceChildren();
-  $('result').hidden = false;
-  say('');
-  state('done');
+  const { entities } = tb.predictRecords(loaded, [text], { maxLength })[0];
+  return () => {
+    highlight(text, entities.map((e) => ({ start: e.start, end: e.end, caption: e.type })));
+    $('predicted-label').textContent = entities.length + ' entit' + (entities.length === 1 ? 'y' : 'ies');
+  };
 });
 
-$('form-qa').addEventListener('submit', (ev) => {
-  ev.preventDefault();
-  if (typeof tb.predictAnswer !== 'function') return unsupported('span (question answering)', 'predictAnswer');
+// { question, answer, score, start, end }, as tinybert predict prints it; null offsets: no answer.
+submit('form-qa', () => {
   const context = $('qa-context').value;
-  const t0 = performance.now();
-  const ans = tb.predictAnswer(loaded, $('qa-question').value, context, maxLength);
-  showLatency(performance.now() - t0);
-  highlight(context, ans && ans.end > ans.start ? [ans] : []);
-  $('predicted-label').textContent = ans && ans.text ? 'answer: ' + ans.text : 'no answer';
-  $('probabilities').replaceChildren();
-  $('result').hidden = false;
-  say('');
-  state('done');
+  const r = tb.predictRecords(loaded, [[$('qa-question').value, context]], { maxLength })[0];
+  return () => {
+    const answered = r.start !== null && r.end > r.start;
+    highlight(context, answered ? [{ start: r.start, end: r.end, caption: r.score.toFixed(4) }] : []);
+    $('predicted-label').textContent = answered ? 'answer: ' + r.answer + ' (score ' + r.score.toFixed(4) + ')' : 'no answer';
+    $('predicted-label').dataset.score = String(r.score);
+  };
 });
 `;
-
 export function pageHtml(opts: PageOptions): string {
   const title = opts.title.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<!doctype html>

@@ -68,6 +68,74 @@ export async function predictInPage(url: string, sentence: string, screenshot: s
   }
 }
 
+export interface Asked {
+  /** Ids of the forms on show. */
+  forms: string[];
+  /** The highlighted spans, in order, with the caption each shows (entity type, answer score). */
+  marks: { text: string; caption: string; start: number; end: number }[];
+  /** The whole highlighted text as a person reads it, captions included. */
+  highlighted: string;
+  /** Tag names of every element inside the highlighted text. */
+  elements: string[];
+  summary: string;
+  /** The answer's full-precision score (QA). */
+  score: number;
+  latency: string;
+  errors: string[];
+}
+
+/**
+ * Loads the page and, for each entry of `asks` in turn, fills its fields (selector → text), submits
+ * the form on show and reads the highlighted result; the screenshot shows the last one.
+ */
+export async function askInPage(url: string, asks: Record<string, string>[], screenshot: string): Promise<Asked[]> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(url);
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 60_000 });
+    const results: Asked[] = [];
+    for (const fields of asks) {
+      await page.evaluate(() => (document.body.dataset.state = 'ready'));
+      for (const [selector, text] of Object.entries(fields)) await page.locator(selector).fill(text);
+      await page.locator('form.active button').click();
+      await page.waitForSelector('body[data-state="done"]');
+      const marks = await page.locator('#highlighted mark').evaluateAll((ms) =>
+        ms.map((m) => {
+          const d = (m as HTMLElement).dataset;
+          return { text: m.firstChild?.textContent ?? '', caption: d.caption ?? '', start: Number(d.start), end: Number(d.end) };
+        }),
+      );
+      results.push({
+        forms: await page.locator('form').evaluateAll((fs) => fs.filter((f) => (f as HTMLElement).offsetParent !== null).map((f) => f.id)),
+        marks,
+        highlighted: (await page.locator('#highlighted').textContent()) ?? '',
+        elements: await page.locator('#highlighted *').evaluateAll((es) => es.map((e) => e.tagName)),
+        summary: (await page.locator('#predicted-label').textContent()) ?? '',
+        score: Number(await page.locator('#predicted-label').getAttribute('data-score')),
+        latency: (await page.locator('#latency').textContent()) ?? '',
+        errors: [...errors],
+      });
+    }
+    await page.screenshot({ path: screenshotPath(screenshot), fullPage: true });
+    return results;
+  } finally {
+    await browser.close();
+  }
+}
+
+/** The records `tinybert predict DIR` prints for an input file holding `lines`. */
+export function recordsWithCli(dir: string, lines: string): Record<string, unknown>[] {
+  const input = join(mkdtempSync(join(tmpdir(), 'tb-serve-')), lines.startsWith('{') ? 'input.jsonl' : 'input.txt');
+  writeFileSync(input, lines);
+  const r = tinybert('predict', dir, '--input', input);
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 /** What `tinybert predict DIR` says of `sentence`. */
 export function predictWithCli(dir: string, sentence: string): { label: string; probabilities: Record<string, number> } {
   const input = join(mkdtempSync(join(tmpdir(), 'tb-serve-')), 'input.txt');

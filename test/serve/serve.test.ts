@@ -1,25 +1,26 @@
 /**
- * `tinybert serve` on a tiny distilled student exported for TF.js: in headless Chromium a typed
- * sentence gets the label and probabilities `tinybert predict` gives; the run's report is linked;
- * heads the browser loader cannot run yet say so. The server serves nothing outside the export.
+ * `tinybert serve` on tiny students exported for TF.js: in headless Chromium a typed sentence gets
+ * the label and probabilities `tinybert predict` gives, a typed text the entities it gives
+ * (highlighted, with their types), a typed question and context the answer it gives (highlighted,
+ * with its score); the run's report is linked. The server serves nothing outside the export.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createModelDir } from '../../src/checkpoint/create.js';
 import { exportModel } from '../../src/checkpoint/export.js';
 import { distill } from '../../src/pipeline/run.js';
 import { loadRecipe } from '../../src/recipe/load.js';
 import { serveModel } from '../../src/serve/index.js';
-import { describeChromium, launchChromium, screenshotPath } from '../helpers/chromium.js';
+import { describeChromium } from '../helpers/chromium.js';
 import { expectUserError, tinybert } from '../helpers/cli.js';
 import { expectClose } from '../helpers/close.js';
-import { TINY_CONFIG, tinyModel, writeTrainingCheckpoint, writeVocab } from '../export/tiny.js';
+import { TINY_CONFIG, writeVocab } from '../export/tiny.js';
 import { tinyRecipe } from '../pipeline/tiny-run.js';
-import { predictInPage, predictWithCli, startServe, stopServes } from './page-check.js';
+import { askInPage, predictInPage, predictWithCli, recordsWithCli, startServe, stopServes } from './page-check.js';
 
 const SENTENCE = '这部电影很好看，演员也不错';
 
@@ -35,18 +36,20 @@ beforeAll(async () => {
   tfjs = join(run, 'tfjs');
   await exportModel(run, { out: tfjs, format: 'tfjs' });
 
-  // A token-classification export: the browser loader has no entity decoding yet.
+  // Untrained token-classification and span students (random weights still tag and answer).
   const tmp = mkdtempSync(join(tmpdir(), 'tb-serve-'));
-  const model = tinyModel({ ...TINY_CONFIG, architectures: ['BertForTokenClassification'], id2label: { 0: 'O', 1: 'B-PER', 2: 'I-PER' } });
-  await writeTrainingCheckpoint(model, join(tmp, 'ner-checkpoint'), writeVocab(join(tmp, 'vocab')));
-  model.dispose();
+  const vocab = writeVocab(join(tmp, 'vocab'));
+  const heads = {
+    ner: { ...TINY_CONFIG, architectures: undefined, head: 'token-classification', id2label: { 0: 'O', 1: 'B-PER', 2: 'I-PER', 3: 'B-LOC', 4: 'I-LOC' } },
+    qa: { ...TINY_CONFIG, architectures: undefined, id2label: undefined, head: 'span' },
+  };
+  for (const [name, config] of Object.entries(heads)) {
+    writeFileSync(join(tmp, `${name}.json`), JSON.stringify(config));
+    await createModelDir({ config: join(tmp, `${name}.json`), out: join(tmp, `${name}-model`), vocab, seed: 11 });
+    await exportModel(join(tmp, `${name}-model`), { out: join(tmp, name), format: 'tfjs' });
+  }
   ner = join(tmp, 'ner');
-  await exportModel(join(tmp, 'ner-checkpoint'), { out: ner, format: 'tfjs' });
-  const span = tinyModel({ ...TINY_CONFIG, architectures: ['BertForQuestionAnswering'], id2label: undefined });
-  await writeTrainingCheckpoint(span, join(tmp, 'qa-checkpoint'), join(tmp, 'vocab', 'vocab.txt'));
-  span.dispose();
   qa = join(tmp, 'qa');
-  await exportModel(join(tmp, 'qa-checkpoint'), { out: qa, format: 'tfjs' });
 });
 
 afterAll(() => stopServes());
@@ -113,6 +116,17 @@ describe('tinybert serve: the server', () => {
   });
 });
 
+/** What #highlighted reads as text: `text` with each span's caption right after it. */
+function withCaptions(text: string, spans: { start: number; end: number; caption: string }[]): string {
+  let out = '';
+  let at = 0;
+  for (const s of spans) {
+    out += text.slice(at, s.end) + s.caption;
+    at = s.end;
+  }
+  return out + text.slice(at);
+}
+
 describeChromium('tinybert serve in headless Chromium', () => {
   it('a typed sentence gets the label and probabilities tinybert predict gives; screenshot', async () => {
     const expected = predictWithCli(tfjs, SENTENCE);
@@ -125,60 +139,45 @@ describeChromium('tinybert serve in headless Chromium', () => {
     expect(shown.reportLink).toBe('report.html');
   });
 
-  it('a token-classification export shows its form and says the browser loader cannot run it yet', async () => {
-    const url = await startServe(ner);
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
-      await page.goto(url);
-      await page.waitForSelector('body[data-state="ready"]', { timeout: 60_000 });
-      expect(await page.locator('#form-ner').isVisible()).toBe(true);
-      expect(await page.locator('#form-classification').isVisible()).toBe(false);
-      await page.locator('#ner-text').fill('我喜欢这本书');
-      await page.locator('#form-ner button').click();
-      await page.waitForSelector('body[data-state="unsupported"]');
-      expect(await page.locator('#status').textContent()).toMatch(/^The browser loader cannot run a token-classification \(NER\) head yet/);
-      await page.screenshot({ path: screenshotPath('serve-ner.png'), fullPage: true });
-    } finally {
-      await browser.close();
-    }
+  it('a typed text gets the entities tinybert predict gives, highlighted with their types; typed markup stays text; screenshot', async () => {
+    const text = '我喜欢<b>这本书</b>，这部电影很好';
+    const [expected] = recordsWithCli(ner, `${text}\n`) as { entities: { type: string; start: number; end: number; text: string }[] }[];
+    // Random weights: the check below only means something when there is an entity to show.
+    expect(expected!.entities.length).toBeGreaterThan(0);
+    const [shown] = await askInPage(await startServe(ner), [{ '#ner-text': text }], 'serve-ner.png');
+    const { entities } = expected!;
+    expect(shown!.errors).toEqual([]);
+    expect(shown!.forms).toEqual(['form-ner']);
+    expect(shown!.marks).toEqual(entities.map((e) => ({ text: e.text, caption: e.type, start: e.start, end: e.end })));
+    expect(shown!.summary).toBe(`${entities.length} entit${entities.length === 1 ? 'y' : 'ies'}`);
+    expect(shown!.highlighted).toBe(withCaptions(text, entities.map((e) => ({ ...e, caption: e.type }))));
+    // "<b>" was typed, not parsed: the highlighted text holds only the marks and their captions.
+    expect(shown!.elements.every((tag) => tag === 'MARK' || tag === 'SMALL'), shown!.elements.join()).toBe(true);
+    expect(shown!.latency).toMatch(/^latency \d+(\.\d+)? ms/);
   });
-  it('highlights what the loader finds, once it has predictEntities / predictAnswer (stand-ins added to the served loader)', async () => {
-    const browser = await launchChromium();
-    try {
-      const shots: [string, string, (page: Page) => Promise<void>, string][] = [
-        [ner, 'export function predictEntities(loaded, text) { return [{ start: 0, end: 3, label: "PER" }]; }', async (page) => {
-          await page.locator('#ner-text').fill('王小明<b>去了北京</b>');
-          await page.locator('#form-ner button').click();
-        }, 'serve-ner-highlight.png'],
-        [qa, 'export function predictAnswer(loaded, q, context) { return { start: 2, end: 4, text: context.slice(2, 4) }; }', async (page) => {
-          await page.locator('#qa-question').fill('谁?');
-          await page.locator('#qa-context').fill('我喜欢这本书');
-          await page.locator('#form-qa button').click();
-        }, 'serve-qa-highlight.png'],
-      ];
-      const marks: string[][] = [];
-      for (const [dir, extra, act, shot] of shots) {
-        const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
-        await page.route('**/tinybert.js', async (route) => {
-          const original = await route.fetch();
-          await route.fulfill({ response: original, body: `${await original.text()}\n${extra}\n` });
-        });
-        await page.goto(await startServe(dir));
-        await page.waitForSelector('body[data-state="ready"]', { timeout: 60_000 });
-        await act(page);
-        await page.waitForSelector('body[data-state="done"]');
-        marks.push(await page.locator('#highlighted mark').allTextContents());
-        // The typed text stays text: no element comes out of "<b>".
-        expect(await page.locator('#highlighted b').count()).toBe(0);
-        await page.screenshot({ path: screenshotPath(shot), fullPage: true });
-        await page.close();
-      }
-      // The entity and its label; the answer span of the context.
-      expect(marks).toEqual([['王小明PER'], ['欢这']]);
-    } finally {
-      await browser.close();
-    }
+
+  it('a typed question and context get the answer tinybert predict gives, highlighted with its score, and no answer when predict has none; screenshot', async () => {
+    const question = '<i>什么</i>书好?';
+    const context = '我喜欢这本书，这部电影不好是我的。';
+    // An empty context has nothing to answer from: predict prints null offsets.
+    const lines = [{ question, context: '' }, { question, context }].map((q) => `${JSON.stringify(q)}\n`).join('');
+    const [none, expected] = recordsWithCli(qa, lines) as { answer: string; score: number; start: number | null; end: number | null }[];
+    expect(none!.start).toBeNull();
+    expect(expected!.start).not.toBeNull();
+    const [unanswered, shown] = await askInPage(
+      await startServe(qa),
+      [{ '#qa-question': question, '#qa-context': '' }, { '#qa-question': question, '#qa-context': context }],
+      'serve-qa.png',
+    );
+    expect(unanswered!.marks).toEqual([]);
+    expect(unanswered!.summary).toBe('no answer');
+    const { answer, score, start, end } = expected!;
+    expect(shown!.errors).toEqual([]);
+    expect(shown!.forms).toEqual(['form-qa']);
+    expect(shown!.marks).toEqual([{ text: answer, caption: score.toFixed(4), start, end }]);
+    expectClose([shown!.score], [score], { atol: 1e-5, what: 'page vs tinybert predict answer score' });
+    expect(shown!.summary).toBe(`answer: ${answer} (score ${score.toFixed(4)})`);
+    expect(shown!.highlighted).toBe(withCaptions(context, [{ start: start!, end: end!, caption: score.toFixed(4) }]));
+    expect(shown!.latency).toMatch(/^latency \d+(\.\d+)? ms/);
   });
 });
-

@@ -10,7 +10,7 @@ interface Args {
 
 const command: CommandModule<object, Args> = {
   command: 'serve <dir>',
-  describe: 'A local web page to try an exported student in the browser: type a sentence (or a pair), see the label, probabilities and latency; links the run\'s report',
+  describe: 'A local web page to try an exported student in the browser: type a sentence (or a pair) and see the label and probabilities, a text and see its entities, or a question and context and see the answer, with the latency; links the run\'s report',
   builder: (y) =>
     y
       .positional('dir', { type: 'string', demandOption: true, describe: 'A TF.js export (tinybert export RUN --format tfjs --out DIR)' })
