@@ -46,7 +46,7 @@ function expectSameRun(a: string, b: string): void {
 
 it('a recipe with an augment stage trains the student on the augmented task, and resumes after a kill during or after the augment', async () => {
   const { dir, recipe } = augmentRecipe();
-  const set = (out: string) => [`output_dir=${out}`, 'backend=cpu'];
+  const set = (out: string) => [`output_dir=${out}`];
   const whole = join(dir, 'whole');
   const result = await distill(loadRecipe(recipe, set('whole')), { quiet: true });
   expect(result.stages.map((s) => s.stage)).toEqual(['pt', 'ft', 'aug', 'ti', 'tp']);

@@ -20,7 +20,7 @@ const events = (out: string) =>
 
 describe('a span recipe', () => {
   const { dir, recipe } = tinySpanRecipe({ checkpointEvery: 3 });
-  const set = (out: string) => [`output_dir=${out}`, 'backend=cpu'];
+  const set = (out: string) => [`output_dir=${out}`];
   let log: Record<string, unknown>[];
 
   beforeAll(async () => {
