@@ -18,7 +18,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { CheckpointError, RecipeError, show } from '../errors.js';
-import { recipeToYaml } from '../recipe/load.js';
+import { parseRecipe, recipeToYaml } from '../recipe/load.js';
 import { RUN_FILES, RUN_LOCK, RUN_MARKER } from '../recipe/run-files.js';
 import type { Recipe } from '../recipe/schema.js';
 import { isWithin, pidAlive, removeDeadTemps, tempOwner, writeTextAtomic } from '../util/fs.js';
@@ -206,7 +206,7 @@ export function checkResumedRecipe(out: string, recipe: Recipe, allowChanges = f
   }
   const current: unknown = parse(recipeToYaml(recipe));
   const withoutOut = (r: unknown) => (r !== null && typeof r === 'object' ? { ...r, output_dir: undefined } : r);
-  const changes = recipeChanges(withoutOut(saved), withoutOut(current));
+  const changes = recipeChanges(withoutOut(withTodaysDefaults(saved, file, out)), withoutOut(current));
   if (changes.length === 0) return [];
   const finished = (i: number) => recipe.stages[i] !== undefined && existsSync(join(out, recipe.stages[i].name, 'done.json'));
   const unsafe = changes.filter((c) => !allowChanges || !isSafeChange(c, finished));
@@ -217,6 +217,19 @@ export function checkResumedRecipe(out: string, recipe: Recipe, allowChanges = f
   throw new RecipeError(
     `${file}: the recipe differs from the one this run was started with: ${formatChanges(unsafe)}; resuming would mix two recipes in one run (${hint}); use a new output_dir or --overwrite`,
   );
+}
+
+/**
+ * The saved recipe resolved again by today's schema, so a field a newer tinybert added with a default
+ * (e.g. `teacher_cache`) is not a change of a run started before it; as written when it no longer parses
+ * (then every difference is reported).
+ */
+function withTodaysDefaults(saved: unknown, file: string, out: string): unknown {
+  try {
+    return parse(recipeToYaml(parseRecipe(saved, { file }, out)));
+  } catch {
+    return saved;
+  }
 }
 
 /** A path as stored in the run folder's files: relative when inside the run, else absolute. */

@@ -160,6 +160,18 @@ describe('--resume compares the recipe with the saved one', () => {
     expect(() => checkResumedRecipe(out, loadRecipe(recipe, ['stages.0.steps=5']), true)).toThrow(/stages\[0\]\.steps: 1 -> 5; .*not allowed even with --allow-changes/);
   });
 
+  it('a run started before a new defaulted field (teacher_cache, masking) resumes: the saved recipe gets today\'s defaults', () => {
+    const { recipe } = tinyRecipe({ steps: 1 });
+    const out = startedRun(recipe);
+    const file = join(out, 'recipe.yaml');
+    const older = readFileSync(file, 'utf8').replace(/^\s*(teacher_cache|masking): .*\n/gm, '');
+    expect(older).not.toMatch(/teacher_cache|masking/);
+    writeFileSync(file, older);
+    expect(checkResumedRecipe(out, loadRecipe(recipe))).toEqual([]);
+    // A real change is still one.
+    expect(() => checkResumedRecipe(out, loadRecipe(recipe, ['seed=7']))).toThrow(/seed: 5 -> 7; resuming would mix/);
+  });
+
   it('a moved run folder does not count output_dir as a change', () => {
     const { dir, recipe } = tinyRecipe({ steps: 1 });
     const out = startedRun(recipe);
