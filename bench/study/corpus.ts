@@ -1,0 +1,65 @@
+/**
+ * The study teacher's pre-training corpus: the general corpus in ../shared/data/corpus, the
+ * in-domain reviews, and the unlabelled text of the four study tasks' training files (labels
+ * dropped; dev files never read), written as one `sentences` corpus (one sentence per line, a blank
+ * line between documents) in the study's run folder, never in the repository. Corpora are read in
+ * file order and pre-training sees only a part of this one, so the documents are shuffled (seeded:
+ * the file is byte-identical run to run) to mix every source into whatever part is read.
+ */
+import { createWriteStream, existsSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { Rng } from '../../src/data/rng.js';
+
+/** Splits a document after 。！？!? and at line breaks; the pieces keep their punctuation. */
+export function sentencesOf(text: string): string[] {
+  return (text.match(/[^。！？!?\n]*(?:[。！？!?]+|\n|$)/g) ?? []).map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/** The documents of each source, in a fixed order so the corpus is byte-identical run to run. */
+function* documents(data: string): Generator<string> {
+  const lines = (file: string) => readFileSync(join(data, file), 'utf8').split('\n');
+  // General corpora, already one sentence per line with blank lines between documents.
+  for (const file of ['corpus/zhwiki_bert_sampled.txt', 'corpus/CLUECorpusSmall_bert_sampled.txt']) {
+    for (const doc of readFileSync(join(data, file), 'utf8').split(/\n\s*\n/)) if (doc.trim()) yield doc;
+  }
+  for (const review of lines('reviews/reviews_corpus.txt')) if (review.trim()) yield review;
+  for (const row of lines('chnsenticorp/train.tsv').slice(1)) {
+    const text = row.split('\t')[1];
+    if (text) yield text;
+  }
+  for (const row of lines('ocnli/train.10k.json')) {
+    if (!row.trim()) continue;
+    const { sentence1, sentence2 } = JSON.parse(row) as { sentence1: string; sentence2: string };
+    yield `${sentence1}\n${sentence2}`;
+  }
+  for (const row of lines('ner_resume/train.json')) {
+    if (row.trim()) yield (JSON.parse(row) as { text: string[] }).text.join('');
+  }
+  const cmrc = JSON.parse(readFileSync(join(data, 'cmrc2018/cmrc2018_train.json'), 'utf8')) as {
+    data: { paragraphs: { context: string; qas: { question: string }[] }[] }[];
+  };
+  for (const article of cmrc.data) {
+    for (const p of article.paragraphs) yield [p.context, ...p.qas.map((q) => q.question)].join('\n');
+  }
+}
+
+/** Writes the corpus to `out` (atomically) unless it exists; returns its path. */
+export async function buildCorpus(data: string, out: string, seed = 1): Promise<string> {
+  if (existsSync(out)) return out;
+  const docs = [...documents(data)];
+  const rng = Rng.fromSeed(seed);
+  for (let i = docs.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [docs[i], docs[j]] = [docs[j]!, docs[i]!];
+  }
+  const tmp = `${out}.partial`;
+  const stream = createWriteStream(tmp);
+  for (const doc of docs) {
+    const sentences = sentencesOf(doc);
+    if (sentences.length === 0) continue;
+    stream.write(`${sentences.join('\n')}\n\n`);
+  }
+  await new Promise<void>((done, fail) => stream.end((err?: Error | null) => (err ? fail(err) : done())));
+  renameSync(tmp, out);
+  return out;
+}
