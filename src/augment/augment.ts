@@ -23,10 +23,10 @@ import { z } from 'zod';
 import { doLowerCase } from '../checkpoint/export.js';
 import { assertFiniteWeights } from '../checkpoint/finite.js';
 import { loadModelDir } from '../checkpoint/model-dir.js';
-import { readText, type SettingNames } from '../data/index.js';
+import { readText, type DataFormat, type SettingNames } from '../data/index.js';
 import { DataError, show, UsageError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
-import { nerFormatFromPath } from '../tasks/token-classification/index.js';
+import { nerFormatFromPath, nerFormatSchema, type NerFormat } from '../tasks/token-classification/index.js';
 import { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import { writeTextAtomic } from '../util/fs.js';
 import { validate } from '../util/validate.js';
@@ -194,7 +194,7 @@ function checkOutput(o: ResolvedAugmentOptions, now: Progress['input']): Progres
   } catch (e) {
     throw new DataError(`${files.progress}: unreadable progress file (${(e as Error).message}); give --overwrite to start again`);
   }
-  const previous = validate(progressSchema, raw, files.progress, DataError);
+  const previous = validate(progressSchema, renamedOptions(raw), files.progress, DataError);
   if (!o.resume) {
     throw new UsageError(`--out ${o.out}: exists (${previous.finished ? 'finished' : 'unfinished'} augment run); give --resume to continue it or --overwrite to start again`);
   }
@@ -210,6 +210,14 @@ function checkOutput(o: ResolvedAugmentOptions, now: Progress['input']): Progres
   return previous;
 }
 
+/** A progress file as today's schema names its options: a run begun before `nerFormat` became `format` still resumes. */
+function renamedOptions(raw: unknown): unknown {
+  const options = (raw as { options?: unknown } | null)?.options;
+  if (options === null || typeof options !== 'object' || !('nerFormat' in options)) return raw;
+  const { nerFormat, ...rest } = options as Record<string, unknown>;
+  return { ...(raw as object), options: { ...rest, format: nerFormat } };
+}
+
 function inputStamp(file: string): Progress['input'] {
   try {
     const st = statSync(file);
@@ -221,11 +229,12 @@ function inputStamp(file: string): Progress['input'] {
 
 async function readDataset(o: ResolvedAugmentOptions, guardLabels: string[] | undefined, names: SettingNames | undefined): Promise<Dataset> {
   switch (o.kind) {
+    // The schema has checked that a given format is one this kind reads.
     case 'classification':
-      return classificationDataset(o.data, { ...o, labels: guardLabels, names });
+      return classificationDataset(o.data, { ...o, format: o.format as DataFormat | undefined, labels: guardLabels, names });
     case 'token-classification': {
-      const format = o.nerFormat ?? nerFormatFromPath(o.data);
-      if (!format) throw new UsageError(`${o.data}: cannot tell the NER format from the name; give --ner-format conll|jsonl|ernie|bmes`);
+      const format = (o.format as NerFormat | undefined) ?? nerFormatFromPath(o.data);
+      if (!format) throw new UsageError(`--format: cannot tell the format of ${o.data} from its name; give --format ${nerFormatSchema.options.join('|')}`);
       return tokenClassificationDataset(o.data, format);
     }
     case 'span':

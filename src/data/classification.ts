@@ -76,12 +76,30 @@ export function readExamples(file: string, task: TaskFormat, opts: ReadOptions =
   return examplesFromRows(file, readRows(file, task.format), task, opts);
 }
 
-/** Examples from the records of `file` (already read with `readRows`). */
-export function examplesFromRows(file: string, rows: Row[], task: TaskFormat, { labelled = true, names = RECIPE_NAMES }: ReadOptions = {}): Example[] {
+/** Examples from the records of `file` (already read with `readRows`); rows with a skipped label are left out. */
+export function examplesFromRows(file: string, rows: Row[], task: TaskFormat, opts: ReadOptions = {}): Example[] {
+  const header = task.format !== 'jsonl' && task.header ? (rows[0]?.cells as string[] | undefined) : undefined;
+  if (task.format !== 'jsonl' && task.header) rows = rows.slice(1);
+  const read = exampleReader(file, task, { header, first: rows[0] }, opts);
+  return rows.map(read).filter((e): e is Example => e !== undefined);
+}
+
+/**
+ * The reader of one record, for a file read a slice at a time (augment): the example of a row, or
+ * undefined when its label is one of `skip_labels`. `header` is the file's header row (tsv/csv with
+ * `header`), `first` its first record after the header: columns resolve against them. A task without
+ * a label list (augment without a guard) reads the label only for `skip_labels`; the label is NaN.
+ */
+export function exampleReader(
+  file: string,
+  task: TaskFormat,
+  { header, first }: { header?: string[]; first?: Row },
+  { labelled = true, names = RECIPE_NAMES }: ReadOptions = {},
+): (row: Row) => Example | undefined {
   const fields: Field[] = ['text_a', ...(task.columns.text_b !== undefined ? (['text_b'] as const) : []), ...(labelled ? (['label'] as const) : [])];
   const labelIndex = new Map((task.labels ?? []).map((l, i) => [l, i]));
   const skip = new Set(task.skip_labels);
-  const examples: Example[] = [];
+  let examples = 0;
 
   let get: (row: Row, field: Field) => unknown;
   if (task.format === 'jsonl') {
@@ -94,13 +112,11 @@ export function examplesFromRows(file: string, rows: Row[], task: TaskFormat, { 
       return obj[key];
     };
   } else {
-    const header = task.header ? (rows[0]?.cells as string[] | undefined) : undefined;
-    if (task.header) rows = rows.slice(1);
     const indices = columnIndices(file, task, header, fields, names);
-    const width = header?.length ?? (rows[0]?.cells as string[] | undefined)?.length ?? 0;
+    const width = header?.length ?? (first?.cells as string[] | undefined)?.length ?? 0;
     const needed = Math.max(...indices.values()) + 1;
-    if (rows.length > 0 && width < needed) {
-      const at = header ? `${file}:1` : rows[0].source;
+    if (first !== undefined && width < needed) {
+      const at = header ? `${file}:1` : first.source;
       throw new DataError(`${at}: ${width} columns, but the column mapping needs ${needed} (${describeMapping(task, fields, names)})`);
     }
     get = (row, field) => {
@@ -113,20 +129,20 @@ export function examplesFromRows(file: string, rows: Row[], task: TaskFormat, { 
     };
   }
 
-  for (const row of rows) {
+  return (row) => {
     let label = NaN;
     if (labelled) {
       const raw = get(row, 'label');
       const text = typeof raw === 'string' ? raw.trim() : raw === null || raw === undefined ? '' : String(raw);
-      if (skip.has(text)) continue;
+      if (skip.has(text)) return undefined;
       const named = task.label_aliases?.[text] ?? text;
       if (task.type === 'regression') {
         label = text === '' ? NaN : Number(text);
         if (!Number.isFinite(label)) throw new DataError(`${row.source}: label ${show(raw)} is not a number (regression task)`);
-      } else {
+      } else if (task.labels !== undefined) {
         const index = labelIndex.get(named);
         if (index === undefined) {
-          const hint = examples.length === 0 && !task.header && task.format !== 'jsonl' ? `; is the first row a header? ${names.setHeader}` : '';
+          const hint = examples === 0 && !task.header && task.format !== 'jsonl' ? `; is the first row a header? ${names.setHeader}` : '';
           throw new DataError(`${row.source}: label ${show(raw)} is not one of ${show(task.labels)} (${names.labels})${hint}`);
         }
         label = index;
@@ -135,9 +151,9 @@ export function examplesFromRows(file: string, rows: Row[], task: TaskFormat, { 
     const textA = text(row, get(row, 'text_a'), 'text_a');
     const example: Example = { textA, label, source: row.source };
     if (task.columns.text_b !== undefined) example.textB = text(row, get(row, 'text_b'), 'text_b');
-    examples.push(example);
-  }
-  return examples;
+    examples++;
+    return example;
+  };
 }
 
 function text(row: Row, value: unknown, field: Field): string {

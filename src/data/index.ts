@@ -1,6 +1,7 @@
 export * from './format.js';
 export * from './rng.js';
 export * from './rows.js';
+export * from './row-index.js';
 export * from './classification.js';
 export * from './features.js';
 export * from './corpus.js';

@@ -77,8 +77,8 @@ export function tsvRows(file: string, text: string): Row[] {
   const rows: Row[] = [];
   const lines = text.split('\n');
   lines.forEach((raw, i) => {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.length > 0) rows.push({ cells: line.split('\t'), source: `${file}:${i + 1}` });
+    const row = tsvRow(raw.endsWith('\r') ? raw.slice(0, -1) : raw, `${file}:${i + 1}`);
+    if (row) rows.push(row);
   });
   return rows;
 }
@@ -149,19 +149,29 @@ export function jsonlRows(file: string, text: string): Row[] {
     return (items as unknown[]).map((item, i) => ({ cells: asObject(item, `${file}[${i}]`), source: `${file}[${i}]` }));
   }
   const rows: Row[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line) return;
-    const source = `${file}:${i + 1}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (e) {
-      throw new DataError(`${source}: not a JSON object (${(e as Error).message}): ${show(line, 60)}`);
-    }
-    rows.push({ cells: asObject(value, source), source });
+  text.split('\n').forEach((line, i) => {
+    const row = jsonlRow(line, `${file}:${i + 1}`);
+    if (row) rows.push(row);
   });
   return rows;
+}
+
+/** The record of one tsv line (without its line end), or undefined for a blank line. */
+export function tsvRow(line: string, source: string): Row | undefined {
+  return line.length > 0 ? { cells: line.split('\t'), source } : undefined;
+}
+
+/** The record of one JSON line, or undefined for a blank line. */
+export function jsonlRow(raw: string, source: string): Row | undefined {
+  const line = raw.trim();
+  if (!line) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (e) {
+    throw new DataError(`${source}: not a JSON object (${(e as Error).message}): ${show(line, 60)}`);
+  }
+  return { cells: asObject(value, source), source };
 }
 
 function asObject(value: unknown, source: string): Record<string, unknown> {

@@ -90,7 +90,7 @@ function augmentOptions(recipe: Recipe, stage: Stage, slots: Slots, resume: bool
         labelAliases: source.label_aliases,
       };
     case 'token-classification':
-      return { ...common, kind: 'token-classification', nerFormat: source.format };
+      return { ...common, kind: 'token-classification', format: source.format };
     case 'span':
       if (source.format !== 'squad') throw new RecipeError(`stages.${stage.name}.task: augment reads span tasks in SQuAD JSON, task "${stage.task}" is ${source.format}`);
       return { ...common, kind: 'span' };

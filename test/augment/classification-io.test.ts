@@ -1,9 +1,12 @@
-/** The streamed reader of tsv and JSON-lines files reads what the whole-file reader reads. */
+/**
+ * Classification files for augmentation: read a chunk at a time, as the whole-file reader reads them,
+ * and row by row as the classification task reads them.
+ */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classificationDataset } from '../../src/augment/classification-io.js';
-import { readRows } from '../../src/data/rows.js';
+import { readExamples, readRows } from '../../src/data/index.js';
 import { tempDir } from './fixtures.js';
 
 const opts = { header: true, skipLabels: [], labelAliases: {} };
@@ -32,5 +35,25 @@ describe('classification files, read a chunk at a time', () => {
     writeFileSync(file, ' [{"text_a":"我喜欢","label":"1"},{"text_a":"不好","label":"0"}]');
     const ds = await classificationDataset(file, { ...opts, format: 'jsonl' });
     expect((await ds.items(1, 2))[0]!.texts).toEqual(['不好']);
+  });
+
+  it('texts, skipped rows and guard labels are those the classification task reads', async () => {
+    const file = join(tempDir(), 'ocnli.jsonl');
+    writeFileSync(file, '{"s1":"好","s2":"很好","label":"entailment"}\n{"s1":"差","s2":"不差","label":"-"}\n{"s1":"一般","s2":"还行","label":"neutral "}\n');
+    const columns = { text_a: 's1', text_b: 's2', label: 'label' };
+    const labels = ['entailment', 'neutral'];
+    const ds = await classificationDataset(file, { header: false, textA: 's1', textB: 's2', labels, skipLabels: ['-'], labelAliases: {} });
+    const items = await ds.items(0, 3);
+    const examples = readExamples(file, { type: 'pair', format: 'jsonl', header: false, columns, labels, skip_labels: ['-'] });
+    expect(items.filter((i) => !i.passThrough).map((i) => [i.source, i.texts, i.label])).toEqual(examples.map((e) => [e.source, [e.textA, e.textB], e.label]));
+    expect(items.map((i) => i.passThrough ?? false)).toEqual([false, true, false]);
+    expect(items[1]!.render([], 0, false)).toBe('{"s1":"差","s2":"不差","label":"-"}\n');
+  });
+
+  it('a row with a tab inside a text is refused as the classification task refuses it', async () => {
+    const file = join(tempDir(), 'tab.tsv');
+    writeFileSync(file, 'label\ttext_a\n1\t好\n0\t不\t好\n');
+    const ds = await classificationDataset(file, opts);
+    await expect(ds.items(0, 2)).rejects.toThrow(/tab\.tsv:3: 3 columns, expected 2 like the header \(a tab inside a text\?\)/);
   });
 });

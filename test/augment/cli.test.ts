@@ -113,6 +113,17 @@ describe('tinybert augment', () => {
     expect(h.stdout).toMatch(/--copies .*\(default\s+20\)/s);
   });
 
+  it('--format selects the NER format, as it does for eval', () => {
+    const ner = join(dir, 'ner.data');
+    writeFileSync(ner, '我 O\n喜 O\n欢 O\n这 B-X\n书 I-X\n\n');
+    const args = ['augment', '--model', model, '--data', ner, '--kind', 'token-classification', '--copies', '2'];
+    expectUserError(tinybert(...args, '--out', join(dir, 'ner-a.conll')), /--format: cannot tell the format of .*ner\.data from its name; give --format conll\|jsonl\|ernie\|bmes/);
+    const out = join(dir, 'ner-b.conll');
+    const r = tinybert(...args, '--format', 'conll', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(read(out).toString()).toMatch(/^我 O\n喜 O\n欢 O\n这 B-X\n书 I-X\n\n/);
+  });
+
   it('refuses a malformed --shard and --guard', () => {
     expectUserError(tinybert(...common(), '--out', join(dir, 'y.tsv'), '--shard', '3/3'), /--shard: expected I\/N with 0 <= I < N/);
     expectUserError(tinybert(...common(), '--out', join(dir, 'y.tsv'), '--guard', 'confidence:2'), /--guard: expected agree or confidence:τ/);

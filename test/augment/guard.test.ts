@@ -37,6 +37,6 @@ describe('label guard', () => {
   });
 
   it('refuses the guard on NER data', async () => {
-    await expect(augment({ ...base(), kind: 'token-classification', nerFormat: 'conll', out: join(dir, 'n.txt') })).rejects.toThrow(/--guard-model: the label guard applies to classification only/);
+    await expect(augment({ ...base(), kind: 'token-classification', format: 'conll', out: join(dir, 'n.txt') })).rejects.toThrow(/--guard-model: the label guard applies to classification only/);
   });
 });

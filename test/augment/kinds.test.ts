@@ -80,7 +80,7 @@ describe('augment writes each kind in its own format', () => {
     const tags = ['O', 'O', 'O', 'B-ORG', 'E-ORG', 'O', 'O', 'O', 'O'];
     writeFileSync(data, `${tokens.map((t, i) => `${t} ${tags[i]}`).join('\n')}\n`);
     const out = join(dir, 'ner-out.conll');
-    await augment({ model, data, out, kind: 'token-classification', nerFormat: 'conll', ...small });
+    await augment({ model, data, out, kind: 'token-classification', format: 'conll', ...small });
     const sentences = readSentences(out, 'conll');
     expect(sentences.length).toBeGreaterThan(1);
     expect(sentences[0]!.tokens).toEqual(tokens);
@@ -101,6 +101,23 @@ describe('augment writes each kind in its own format', () => {
       expect(s.tokens.slice(-2)).toEqual(['电', '影']);
       expect(s.tags.slice(-2)).toEqual(['B-X', 'I-X']);
     }
+  });
+
+  it('NER: a file whose name says no format is refused, naming --format', async () => {
+    const data = join(dir, 'ner.data');
+    writeFileSync(data, '我 O\n\n');
+    const out = join(dir, 'ner-data-out');
+    await expect(augment({ model, data, out, kind: 'token-classification', ...small })).rejects.toThrow(
+      /--format: cannot tell the format of .*ner\.data from its name; give --format conll\|jsonl\|ernie\|bmes/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a format the kind does not read is refused, naming the kind\'s formats', async () => {
+    const data = join(dir, 'ner.data');
+    await expect(augment({ model, data, out: join(dir, 'never.conll'), kind: 'token-classification', format: 'tsv' })).rejects.toThrow(
+      /format: token-classification files are conll \| jsonl \| ernie \| bmes, saw "tsv"/,
+    );
   });
 
   it('span: answers untouched, answer_start recomputed after longer word-vector replacements, ids unique', async () => {

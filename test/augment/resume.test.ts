@@ -32,6 +32,19 @@ describe('augment resume', () => {
     await expect(augment({ model, data, out, header: true, copies: 2, resume: true })).rejects.toThrow(/d-out\.tsv\.progress\.json.*chunksDone/);
   });
 
+  it('a run begun when the NER format was nerFormat resumes under format', async () => {
+    const data = join(dir, 'old.txt');
+    writeFileSync(data, '我 O\n喜 O\n欢 O\n\n这 B-X\n书 I-X\n很 O\n好 O\n\n');
+    const out = join(dir, 'old-out.txt');
+    const opts = { model, data, out, kind: 'token-classification' as const, format: 'conll' as const, copies: 2 };
+    const first = await augment(opts);
+    const { progress } = sidecars(out);
+    const saved = JSON.parse(readFileSync(progress, 'utf8'));
+    const { format, ...rest } = saved.options;
+    writeFileSync(progress, JSON.stringify({ ...saved, options: { ...rest, nerFormat: format } }));
+    expect((await augment({ ...opts, resume: true })).written).toBe(first.written);
+  });
+
   it('resuming a finished run writes nothing and reports its counts', async () => {
     const data = writeTsv(dir, 4, 'f.tsv');
     const out = join(dir, 'f-out.tsv');

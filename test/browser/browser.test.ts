@@ -4,22 +4,19 @@
  * its logits must equal Node's to 1e-5. The same browser code also runs in Node over HTTP.
  * Skips with a message when Chromium is not installed (apt-get install chromium).
  */
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/select.js';
 import { loadTfjsModel, predict } from '../../src/browser/index.js';
 import { exportModel } from '../../src/checkpoint/export.js';
+import { CHROMIUM, hasChromium, launchChromium } from '../helpers/chromium.js';
 import { expectClose } from '../helpers/close.js';
 import { ROOT } from '../helpers/shared.js';
+import { serveDir, type StaticServer } from '../helpers/static-server.js';
 import { TINY_BATCH, TINY_CONFIG, tinyLogits, tinyModel, writeTrainingCheckpoint, writeVocab } from '../export/tiny.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 
 /**
  * node: imports the browser graph may still reach. vocab.ts reads files with node:fs in
@@ -35,24 +32,10 @@ const MODELS = {
 
 let tmp: string;
 let site: string;
-let server: Server;
+let server: StaticServer | undefined;
 let baseUrl: string;
 const nodeLogits: Record<string, Float32Array> = {};
 const nodeImporters: string[] = [];
-
-function serve(root: string): Promise<Server> {
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.txt': 'text/plain' };
-  const s = createServer((req, res) => {
-    const path = normalize(join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
-    if (relative(root, path).startsWith('..') || !existsSync(path) || !statSync(path).isFile()) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' });
-    createReadStream(path).pipe(res);
-  });
-  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve(s)));
-}
 
 beforeAll(async () => {
   await initBackend('cpu', { quiet: true });
@@ -107,12 +90,12 @@ try {
 }
 </script>`,
   );
-  server = await serve(site);
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveDir(site);
+  baseUrl = server.baseUrl;
 }, 120_000);
 
 afterAll(async () => {
-  await new Promise((r) => server?.close(r));
+  await server?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -140,12 +123,7 @@ if (!hasChromium) process.stderr.write(`SKIPPED "headless Chromium": ${CHROMIUM}
 
 (hasChromium ? describe : describe.skip)(`headless Chromium${hasChromium ? '' : ' [skipped: chromium absent]'}`, () => {
   it('loads the tfjs export and matches Node logits to 1e-5', async () => {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const errors: string[] = [];

@@ -4,59 +4,32 @@
  * directory, for a token-classification export (entities with character offsets, over windows)
  * and for a classification export.
  */
-import { createReadStream, existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, normalize, relative } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/backend/select.js';
 import { loadTfjsModel, predictRecords } from '../../src/browser/index.js';
-import { createModelDir } from '../../src/checkpoint/create.js';
-import { exportModel } from '../../src/checkpoint/export.js';
 import { predictModelDir } from '../../src/pipeline/evaluate.js';
-import { TINY_CONFIG, TINY_VOCAB, writeVocab } from '../export/tiny.js';
+import { TINY_CONFIG, TINY_VOCAB } from '../export/tiny.js';
+import { serveTinyExports, type TinyExports } from '../helpers/tiny-exports.js';
 
 const TAGS = ['O', 'B-PER', 'I-PER', 'B-LOC', 'I-LOC'];
 const TEXTS = ['我喜欢这部电影', '这本书很好是我的', '不好'];
 
 let tmp: string;
-let server: Server;
 let baseUrl: string;
-
-function serve(root: string): Promise<Server> {
-  const s = createServer((req, res) => {
-    const path = normalize(join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
-    if (relative(root, path).startsWith('..') || !existsSync(path) || !statSync(path).isFile()) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200);
-    createReadStream(path).pipe(res);
-  });
-  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve(s)));
-}
+let site: TinyExports | undefined;
 
 beforeAll(async () => {
-  await initBackend('cpu', { quiet: true });
-  tmp = mkdtempSync(join(tmpdir(), 'tinybert-records-'));
-  const vocab = writeVocab(join(tmp, 'vocab'));
-  const configs = {
+  site = await serveTinyExports('tinybert-records-', {
     ner: { ...TINY_CONFIG, architectures: undefined, head: 'token-classification', id2label: Object.fromEntries(TAGS.map((t, i) => [String(i), t])) },
     cls: TINY_CONFIG,
-  };
-  for (const [name, config] of Object.entries(configs)) {
-    writeFileSync(join(tmp, `${name}.json`), JSON.stringify(config));
-    await createModelDir({ config: join(tmp, `${name}.json`), out: join(tmp, name), vocab, seed: 11 });
-    await exportModel(join(tmp, name), { out: join(tmp, 'site', name), format: 'tfjs' });
-  }
+  });
+  ({ tmp, baseUrl } = site);
   writeFileSync(join(tmp, 'texts.txt'), `${TEXTS.join('\n')}\n`);
-  server = await serve(join(tmp, 'site'));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }, 120_000);
 
 afterAll(async () => {
-  await new Promise((r) => server?.close(r));
+  await site?.close();
 });
 
 describe('predictRecords in the browser loader', () => {

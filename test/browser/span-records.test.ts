@@ -3,18 +3,13 @@
  * `tinybert predict` gives for the same questions as JSON lines (the answer with its score and
  * character offsets), over windows shorter than the contexts; a single text is refused.
  */
-import { createReadStream, existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, normalize, relative } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/backend/select.js';
 import { loadTfjsModel, predictRecords } from '../../src/browser/index.js';
-import { createModelDir } from '../../src/checkpoint/create.js';
-import { exportModel } from '../../src/checkpoint/export.js';
 import { predictModelDir } from '../../src/pipeline/evaluate.js';
-import { TINY_CONFIG, writeVocab } from '../export/tiny.js';
+import { TINY_CONFIG } from '../export/tiny.js';
+import { serveTinyExports, type TinyExports } from '../helpers/tiny-exports.js';
 
 const PAIRS: [string, string][] = [
   ['这是什么？', '我喜欢这部电影，这本书很好是我的。'],
@@ -23,36 +18,17 @@ const PAIRS: [string, string][] = [
 ];
 
 let tmp: string;
-let server: Server;
 let baseUrl: string;
-
-function serve(root: string): Promise<Server> {
-  const s = createServer((req, res) => {
-    const path = normalize(join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
-    if (relative(root, path).startsWith('..') || !existsSync(path) || !statSync(path).isFile()) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200);
-    createReadStream(path).pipe(res);
-  });
-  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve(s)));
-}
+let site: TinyExports | undefined;
 
 beforeAll(async () => {
-  await initBackend('cpu', { quiet: true });
-  tmp = mkdtempSync(join(tmpdir(), 'tinybert-span-records-'));
-  const vocab = writeVocab(join(tmp, 'vocab'));
-  writeFileSync(join(tmp, 'span.json'), JSON.stringify({ ...TINY_CONFIG, architectures: undefined, id2label: undefined, head: 'span' }));
-  await createModelDir({ config: join(tmp, 'span.json'), out: join(tmp, 'span'), vocab, seed: 11 });
-  await exportModel(join(tmp, 'span'), { out: join(tmp, 'site', 'span'), format: 'tfjs' });
+  site = await serveTinyExports('tinybert-span-records-', { span: { ...TINY_CONFIG, architectures: undefined, id2label: undefined, head: 'span' } });
+  ({ tmp, baseUrl } = site);
   writeFileSync(join(tmp, 'questions.jsonl'), `${PAIRS.map(([question, context]) => JSON.stringify({ question, context })).join('\n')}\n`);
-  server = await serve(join(tmp, 'site'));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }, 120_000);
 
 afterAll(async () => {
-  await new Promise((r) => server?.close(r));
+  await site?.close();
 });
 
 describe('predictRecords on a span export', () => {

@@ -4,10 +4,10 @@
  * tokens) when ../shared is present, else a hand-made conll file; the vocabulary is the slice's
  * characters, so no token is [UNK]. Sentences are longer than max_seq_length: windows are used.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DATA, hasData } from '../helpers/shared.js';
+import { lcg, taskDir, writeTaskRecipe, writeVocabAndModels } from '../helpers/tiny-task.js';
 
 /** Hand-made sentences (token, tag) for a clone without ../shared: names, places, filler. */
 function handMade(n: number, seed: number): string[][][] {
@@ -15,8 +15,7 @@ function handMade(n: number, seed: number): string[][][] {
   const places = ['北京', '上海', '广州市'];
   const filler = '今天我们去了那里看到很多人和事情'.split('');
   const out: string[][][] = [];
-  let x = seed;
-  const rnd = (k: number) => ((x = (x * 1103515245 + 12345) % 2147483648), x % k);
+  const rnd = lcg(seed);
   for (let s = 0; s < n; s++) {
     const rows: string[][] = [];
     while (rows.length < 40) {
@@ -36,8 +35,7 @@ export interface TinyNer {
 }
 
 export function tinyNerRecipe(opts: { steps?: number; checkpointEvery?: number } = {}): TinyNer {
-  const dir = mkdtempSync(join(tmpdir(), 'tb-ner-'));
-  mkdirSync(join(dir, 'data'));
+  const dir = taskDir('tb-ner-');
   let chars: Set<string>;
   let train: string;
   let dev: string;
@@ -60,28 +58,8 @@ export function tinyNerRecipe(opts: { steps?: number; checkpointEvery?: number }
     writeFileSync(join(dir, 'data', train), conll(t));
     writeFileSync(join(dir, 'data', dev), conll(d));
   }
-  const vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...[...chars].sort()];
-  writeFileSync(join(dir, 'vocab.txt'), `${vocab.join('\n')}\n`);
-  const common = { vocab_size: vocab.length, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, max_position_embeddings: 64 };
-  writeFileSync(join(dir, 'teacher.json'), JSON.stringify({ ...common, model_type: 'nezha', hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 64, max_relative_position: 8 }));
-  writeFileSync(join(dir, 'student.json'), JSON.stringify({ ...common, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32 }));
-  const steps = opts.steps ?? 8;
-  const ck = opts.checkpointEvery ?? 0;
-  const recipe = `
-name: tiny-ner
-seed: 5
-output_dir: run
-vocab: vocab.txt
-tasks:
-  ner: { type: token-classification, train: data/${train}, dev: data/${dev}, max_seq_length: 24, stride: 12 }
-models:
-  teacher: { config: teacher.json }
-  student: { config: student.json }
-stages:
-  - { name: ft, kind: finetune, train: teacher, task: ner, steps: ${steps * 3}, batch_size: 16, log_every: 1, optimizer: { name: adamw, lr: 3.0e-3 }, eval: { every: ${steps} } }
-  - { name: ti, kind: task-intermediate, teacher: teacher, student: student, task: ner, steps: ${steps}, batch_size: 16, checkpoint_every: ${ck}, optimizer: { name: adamw, lr: 1.0e-3 } }
-  - { name: tp, kind: task-prediction, teacher: teacher, student: student, task: ner, steps: ${steps}, batch_size: 16, checkpoint_every: ${ck}, temperature: 2, optimizer: { name: adamw, lr: 3.0e-3 } }
-`;
-  writeFileSync(join(dir, 'recipe.yaml'), recipe);
-  return { dir, recipe: join(dir, 'recipe.yaml') };
+  writeVocabAndModels(dir, chars);
+  const entry = `{ type: token-classification, train: data/${train}, dev: data/${dev}, max_seq_length: 24, stride: 12 }`;
+  const recipe = writeTaskRecipe(dir, { name: 'tiny-ner', task: 'ner', entry, steps: opts.steps ?? 8, checkpointEvery: opts.checkpointEvery ?? 0 });
+  return { dir, recipe };
 }

@@ -5,11 +5,11 @@
  * real vocabulary cuts the slice into (so no piece is [UNK]), or the hand-made text's characters.
  * Contexts are longer than a window: every question has several.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BertTokenizer } from '../../src/tokenizer/index.js';
 import { DATA, hasData } from '../helpers/shared.js';
+import { lcg, taskDir, writeTaskRecipe, writeVocabAndModels } from '../helpers/tiny-task.js';
 
 interface Qa {
   id: string;
@@ -41,8 +41,7 @@ function handMade(n: number, prefix: string, seed: number): Paragraph[] {
   const names = ['张三', '李四', '王小明', '赵六'];
   const places = ['北京', '上海', '广州市', '南京'];
   const filler = '今天我们去了那里看到很多人和事情。'.split('');
-  let x = seed;
-  const rnd = (k: number) => ((x = (x * 1103515245 + 12345) % 2147483648), x % k);
+  const rnd = lcg(seed);
   return Array.from({ length: n }, (_, i) => {
     const name = names[rnd(names.length)]!;
     const place = places[rnd(places.length)]!;
@@ -62,8 +61,7 @@ export interface TinySpan {
 }
 
 export function tinySpanRecipe(opts: { steps?: number; checkpointEvery?: number } = {}): TinySpan {
-  const dir = mkdtempSync(join(tmpdir(), 'tb-span-'));
-  mkdirSync(join(dir, 'data'));
+  const dir = taskDir('tb-span-');
   const train = hasData ? cmrcSlice('cmrc2018_train.json', 16, 300) : handMade(16, 'TRAIN', 1);
   const dev = hasData ? cmrcSlice('cmrc2018_dev.json', 4, 300) : handMade(4, 'DEV', 2);
   const texts = [...train, ...dev].flatMap((p) => [p.context, ...p.qas.map((q) => q.question)]);
@@ -74,31 +72,10 @@ export function tinySpanRecipe(opts: { steps?: number; checkpointEvery?: number 
   } else {
     pieces = texts.flatMap((t) => [...t]);
   }
-  const specials = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
-  const vocab = [...specials, ...[...new Set(pieces)].filter((p) => !specials.includes(p)).sort()];
-  writeFileSync(join(dir, 'vocab.txt'), `${vocab.join('\n')}\n`);
+  writeVocabAndModels(dir, pieces);
   writeFileSync(join(dir, 'data', 'train.json'), JSON.stringify({ version: 'tiny', data: [{ paragraphs: train }] }));
   writeFileSync(join(dir, 'data', 'dev.json'), JSON.stringify({ version: 'tiny', data: [{ paragraphs: dev }] }));
-  const common = { vocab_size: vocab.length, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, max_position_embeddings: 64 };
-  writeFileSync(join(dir, 'teacher.json'), JSON.stringify({ ...common, model_type: 'nezha', hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 64, max_relative_position: 8 }));
-  writeFileSync(join(dir, 'student.json'), JSON.stringify({ ...common, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32 }));
-  const steps = opts.steps ?? 6;
-  const ck = opts.checkpointEvery ?? 0;
-  const recipe = `
-name: tiny-span
-seed: 5
-output_dir: run
-vocab: vocab.txt
-tasks:
-  qa: { type: span, train: data/train.json, dev: data/dev.json, max_seq_length: 48, doc_stride: 16, max_query_length: 16, max_answer_length: 20 }
-models:
-  teacher: { config: teacher.json }
-  student: { config: student.json }
-stages:
-  - { name: ft, kind: finetune, train: teacher, task: qa, steps: ${steps * 3}, batch_size: 16, log_every: 1, optimizer: { name: adamw, lr: 3.0e-3 }, eval: { every: ${steps} } }
-  - { name: ti, kind: task-intermediate, teacher: teacher, student: student, task: qa, steps: ${steps}, batch_size: 16, checkpoint_every: ${ck}, optimizer: { name: adamw, lr: 1.0e-3 } }
-  - { name: tp, kind: task-prediction, teacher: teacher, student: student, task: qa, steps: ${steps}, batch_size: 16, checkpoint_every: ${ck}, temperature: 2, optimizer: { name: adamw, lr: 3.0e-3 } }
-`;
-  writeFileSync(join(dir, 'recipe.yaml'), recipe);
-  return { dir, recipe: join(dir, 'recipe.yaml'), dev: join(dir, 'data', 'dev.json'), devQuestions: dev.reduce((k, p) => k + p.qas.length, 0) };
+  const entry = '{ type: span, train: data/train.json, dev: data/dev.json, max_seq_length: 48, doc_stride: 16, max_query_length: 16, max_answer_length: 20 }';
+  const recipe = writeTaskRecipe(dir, { name: 'tiny-span', task: 'qa', entry, steps: opts.steps ?? 6, checkpointEvery: opts.checkpointEvery ?? 0 });
+  return { dir, recipe, dev: join(dir, 'data', 'dev.json'), devQuestions: dev.reduce((k, p) => k + p.qas.length, 0) };
 }

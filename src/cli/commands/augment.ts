@@ -10,7 +10,6 @@ interface Args extends DataArgs {
   data: string;
   out: string;
   kind?: AugmentOptions['kind'];
-  'ner-format'?: AugmentOptions['nerFormat'];
   copies?: number;
   seed?: number;
   shard?: string;
@@ -72,8 +71,7 @@ const command: CommandModule<object, Args> = {
         .option('model', { type: 'string', demandOption: true, describe: 'Model directory with a masked-LM head (mlm / pretraining): the pre-trained teacher, not the fine-tuned one' })
         .option('data', { type: 'string', demandOption: true, describe: 'Data file to augment' })
         .option('out', { type: 'string', demandOption: true, describe: 'Output file (same format); OUT.progress.json, OUT.stats.jsonl and OUT.summary.json beside it' })
-        .option('kind', { choices: ['classification', 'token-classification', 'span'] as const, describe: `Task kind of the file ${byDefault('kind')}` })
-        .option('ner-format', { choices: ['conll', 'jsonl', 'ernie', 'bmes'] as const, describe: 'token-classification: file format (default: from the extension)' }),
+        .option('kind', { choices: ['classification', 'token-classification', 'span'] as const, describe: `Task kind of the file ${byDefault('kind')}` }),
       true,
     )
       // The label options matter here only for the guard and for rows left as they are.
@@ -108,7 +106,6 @@ const command: CommandModule<object, Args> = {
           data: a.data,
           out: a.out,
           kind: a.kind,
-          nerFormat: a['ner-format'],
           ...data,
           // --format takes every kind's formats since eval/predict share it; augment's schema checks this kind's.
           format: data.format as AugmentOptions['format'],

@@ -15,7 +15,7 @@ import type { ClassificationTask } from './task.js';
  * whether it holds pairs, so a second text is read when asked for, when the header or the first
  * JSON object names a text_b, or when an unnamed file has the pair layout (text_a, text_b[, label]).
  */
-function fileColumns(rows: Row[], format: DataFormat, opts: FileOptions, labelled: boolean): TaskFormat['columns'] {
+export function fileColumns(rows: Row[], format: DataFormat, opts: FileOptions, labelled: boolean): TaskFormat['columns'] {
   const named = format === 'jsonl' || opts.header === true;
   const first = rows[0]?.cells;
   const pairLayout = named
