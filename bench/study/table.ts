@@ -136,9 +136,10 @@ export function taskResult(task: StudyTask, runDir: string, ref?: ReferenceStep)
     const own = stages.filter((s) => row.stages.includes(s.stage));
     if (own.length < row.stages.length) continue;
     const fromSummary = summary?.models.find((m) => m.slot === row.slot);
-    // Before the run's end there is no summary: the row's last stage's best dev scores.
+    // Before the run's end there is no summary: the dev score of the checkpoint the row's last stage kept.
     const last = log.filter((e) => e.event === 'stage-end' && e.stage === row.stages.at(-1)).at(-1);
-    const metrics = fromSummary?.scores ?? (last?.scores as Record<string, number> | undefined);
+    const best = last?.best as { metric: string; value: number } | undefined;
+    const metrics = fromSummary?.scores ?? (best ? { [best.metric]: best.value } : undefined);
     const latency = report?.models.find((m) => m.slot === row.slot)?.latency;
     models[row.slot] = {
       slot: row.slot,

@@ -3,7 +3,7 @@
  * ablation row the same training budget, and its tables read what a run folder holds. The study
  * itself takes hours and runs outside the suite.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -95,6 +95,16 @@ describe('study tables', () => {
     expect(v.beatsLabels).toEqual(['a']);
     expect(v.losesToLabels).toEqual(['b']);
     expect(v.retention).toBeCloseTo(0.725 / 0.9, 10);
+  });
+
+  it('reads a run still going: the kept checkpoint of each finished row, not its last evaluation', () => {
+    const dir = fakeRun(base);
+    rmSync(join(dir, 'summary.json'));
+    const end = { event: 'stage-end', stage: 'full-tp', steps: 10, seconds: 5, scores: { accuracy: 0.5 }, best: { metric: 'accuracy', value: 0.86, step: 4 } };
+    writeFileSync(join(dir, 'log.jsonl'), `${readFileSync(join(dir, 'log.jsonl'), 'utf8')}${JSON.stringify(end)}\n`);
+    const r = taskResult(task('a'), dir, undefined);
+    expect(r.models.full!.metrics).toEqual({ accuracy: 0.86 });
+    expect(r.models.full!.seconds).toBe(10);
   });
 
   it('leaves the retention open while a task lacks its teacher or student', () => {
