@@ -6,9 +6,10 @@
  * file order and pre-training sees only a part of this one, so the documents are shuffled (seeded:
  * the file is byte-identical run to run) to mix every source into whatever part is read.
  */
-import { createWriteStream, existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../../src/data/rng.js';
+import { writeTextAtomic } from '../../src/util/fs.js';
 
 /** Splits a document after 。！？!? and at line breaks; the pieces keep their punctuation. */
 export function sentencesOf(text: string): string[] {
@@ -44,22 +45,10 @@ function* documents(data: string): Generator<string> {
 }
 
 /** Writes the corpus to `out` (atomically) unless it exists; returns its path. */
-export async function buildCorpus(data: string, out: string, seed = 1): Promise<string> {
+export function buildCorpus(data: string, out: string, seed = 1): string {
   if (existsSync(out)) return out;
-  const docs = [...documents(data)];
-  const rng = Rng.fromSeed(seed);
-  for (let i = docs.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [docs[i], docs[j]] = [docs[j]!, docs[i]!];
-  }
-  const tmp = `${out}.partial`;
-  const stream = createWriteStream(tmp);
-  for (const doc of docs) {
-    const sentences = sentencesOf(doc);
-    if (sentences.length === 0) continue;
-    stream.write(`${sentences.join('\n')}\n\n`);
-  }
-  await new Promise<void>((done, fail) => stream.end((err?: Error | null) => (err ? fail(err) : done())));
-  renameSync(tmp, out);
+  const docs = Rng.fromSeed(seed).shuffle([...documents(data)]);
+  const text = docs.map((doc) => sentencesOf(doc)).filter((sentences) => sentences.length > 0).map((sentences) => `${sentences.join('\n')}\n\n`);
+  writeTextAtomic(out, text.join(''));
   return out;
 }

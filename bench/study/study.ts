@@ -17,10 +17,11 @@
  * what the runs hold now).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { writeTextAtomic } from '../../src/util/fs.js';
 import { buildCorpus } from './corpus.js';
 import { studyHtml } from './html.js';
 import { ablationTable, stageTable, stageTimes, taskResult, verdict, type ReferenceStep, type StudyTask } from './table.js';
@@ -47,17 +48,11 @@ const { values: flags } = parseArgs({
   },
 });
 
-function writeAtomic(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(`${file}.partial`, text);
-  renameSync(`${file}.partial`, file);
-}
-
 /** The training subsets the task recipes read (runs/study/data); the full files stay in ../shared/data. */
 function prepareData(data: string): void {
   const out = join(RUNS, 'data');
   const once = (file: string, make: () => string) => {
-    if (!existsSync(join(out, file))) writeAtomic(join(out, file), make());
+    if (!existsSync(join(out, file))) writeTextAtomic(join(out, file), make());
   };
   const lines = (file: string) => readFileSync(join(data, file), 'utf8').split('\n').filter((l) => l.trim());
   once('chnsenticorp/train.tsv', () => `${lines('chnsenticorp/train.tsv').slice(0, 2001).join('\n')}\n`);
@@ -114,7 +109,7 @@ function referenceStep(batch: number, seq: number): ReferenceStep | undefined {
       process.stderr.write(`study: the reference step did not run (${r.stderr.trim().split('\n').at(-1)}); no projection\n`);
       return undefined;
     }
-    writeAtomic(cache, r.stdout.trim().split('\n').at(-1)!);
+    writeTextAtomic(cache, r.stdout.trim().split('\n').at(-1)!);
   }
   const j = JSON.parse(readFileSync(cache, 'utf8')) as { sec_per_step: { task_intermediate: number; task_prediction: number } };
   return { intermediate: j.sec_per_step.task_intermediate, prediction: j.sec_per_step.task_prediction };
@@ -131,7 +126,7 @@ async function main(): Promise<void> {
   if (!existsSync(data)) throw new Error(`--data: ${data} does not exist (the study reads ../shared/data)`);
   if (!flags['table-only']) {
     prepareData(data);
-    await buildCorpus(data, join(RUNS, 'corpus.txt'));
+    buildCorpus(data, join(RUNS, 'corpus.txt'));
     distill(join(STUDY, 'pretrain.yaml'), join(RUNS, 'pretrain'));
     for (const t of tasks) distill(join(STUDY, `${t.name}.yaml`), join(RUNS, t.name));
   }
@@ -165,9 +160,9 @@ async function tables(tasks: StudyTask[]): Promise<void> {
     }),
     '',
   ].join('\n');
-  writeAtomic(join(RUNS, 'study.md'), md);
-  writeAtomic(join(RUNS, 'study.html'), await studyHtml(results, md));
-  writeAtomic(join(RUNS, 'study.json'), `${JSON.stringify({ results, shared, verdict: v }, null, 2)}\n`);
+  writeTextAtomic(join(RUNS, 'study.md'), md);
+  writeTextAtomic(join(RUNS, 'study.html'), await studyHtml(results, md));
+  writeTextAtomic(join(RUNS, 'study.json'), `${JSON.stringify({ results, shared, verdict: v }, null, 2)}\n`);
   process.stdout.write(`${md}\nstudy: ${join(RUNS, 'study.md')}\n`);
 }
 

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 
 /** A study row: the model slot it trains in every task recipe, and how the table names it. */
 export interface StudyRow {
@@ -84,19 +85,8 @@ export function readLog(runDir: string): LogEvent[] {
 function stageKinds(runDir: string): Record<string, string> {
   const file = join(runDir, 'recipe.yaml');
   if (!existsSync(file)) return {};
-  const kinds: Record<string, string> = {};
-  // recipe.yaml is written by tinybert: one `- name:` line then `kind:` for every stage.
-  let name: string | undefined;
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const n = /^\s*- name: (\S+)/.exec(line);
-    if (n) name = n[1];
-    const k = /^\s+kind: (\S+)/.exec(line);
-    if (k && name) {
-      kinds[name] = k[1]!;
-      name = undefined;
-    }
-  }
-  return kinds;
+  const recipe = parse(readFileSync(file, 'utf8')) as { stages?: { name: string; kind: string }[] };
+  return Object.fromEntries((recipe.stages ?? []).map((s) => [s.name, s.kind]));
 }
 
 /** Reference seconds per step by stage kind, at one shape (from torch_distill_step.py). */
