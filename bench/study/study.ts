@@ -87,9 +87,9 @@ function distill(recipe: string, runDir: string): void {
   if (r.status !== 0) throw new Error(`tinybert distill ${recipe} exited with ${r.status ?? r.signal}`);
 }
 
-/** The reference's seconds per task-distillation step at one shape, measured now (cached per shape in runs/study). */
+/** The reference's seconds per task-distillation step at one shape, measured now (cached per shape and thread count in runs/study). */
 function referenceStep(batch: number, seq: number): ReferenceStep | undefined {
-  const cache = join(RUNS, `reference-b${batch}-t${seq}.json`);
+  const cache = join(RUNS, `reference-b${batch}-t${seq}-x${flags.threads}.json`);
   if (!existsSync(cache)) {
     const script = join(ROOT, '../shared/bench/torch_distill_step.py');
     if (!existsSync(script) || !existsSync('/usr/bin/python3')) return undefined;

@@ -13,6 +13,8 @@ export interface StudyRow {
   label: string;
   /** The stages (by name) whose wall time is the row's own; shared stages are listed in the stage table. */
   stages: string[];
+  /** A row only some task recipes have (its cells read '-' elsewhere). */
+  optional?: boolean;
 }
 
 export const STUDY_ROWS: StudyRow[] = [
@@ -21,6 +23,7 @@ export const STUDY_ROWS: StudyRow[] = [
   { slot: 'no-gd', label: 'without GD', stages: ['no-gd-ti', 'no-gd-tp'] },
   { slot: 'no-ti', label: 'without TD-int', stages: ['no-ti-tp'] },
   { slot: 'no-aug', label: 'without augmentation', stages: ['no-aug-ti', 'no-aug-tp'] },
+  { slot: 'no-guard', label: 'augmentation without the label guard', stages: ['no-guard-ti', 'no-guard-tp'], optional: true },
   { slot: 'labels-gd', label: 'labels only, from the GD student', stages: ['labels-gd'] },
   { slot: 'labels', label: 'labels only, from random init', stages: ['labels'] },
 ];
@@ -156,6 +159,7 @@ export function ablationTable(results: TaskResult[]): string {
   };
   const teacherAvg = average('teacher');
   for (const row of STUDY_ROWS) {
+    if (row.optional && results.every((r) => !r.models[row.slot])) continue;
     const cells = results.map((r) => pct(r.models[row.slot]?.metrics?.[r.task.metric]));
     const avg = average(row.slot);
     const any = results.map((r) => r.models[row.slot]).find((m) => m?.params !== undefined);

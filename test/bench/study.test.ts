@@ -27,6 +27,7 @@ describe('study recipes', () => {
     const r = loadRecipe(join(STUDY, `${name}.yaml`));
     const byName = new Map(r.stages.map((s) => [s.name, s]));
     for (const row of STUDY_ROWS) {
+      if (row.optional && !row.stages.some((st) => byName.has(st))) continue;
       for (const stage of row.stages) {
         const s = byName.get(stage);
         expect(s, `${name}: stage ${stage}`).toBeDefined();
@@ -41,6 +42,16 @@ describe('study recipes', () => {
     // Augmented rows read the augment stage's task, no-aug the original file.
     expect(byName.get('full-tp')!.task).toBe(`${name}-aug`);
     expect(byName.get('no-aug-tp')!.task).toBe(name);
+    // The unguarded row, where a recipe has it: the same steps, on an augmentation without the guard.
+    if (byName.has('no-guard-tp')) {
+      expect(steps('no-guard-ti')).toBe(steps('full-ti'));
+      expect(steps('no-guard-tp')).toBe(steps('full-tp'));
+      const guarded = r.stages.find((s) => s.kind === 'augment' && s.output === byName.get('full-tp')!.task)!;
+      const unguarded = r.stages.find((s) => s.kind === 'augment' && s.output === byName.get('no-guard-tp')!.task)!;
+      expect(guarded.guard).toBeDefined();
+      expect(unguarded.guard).toBeUndefined();
+      for (const k of ['model', 'task', 'copies', 'p', 'candidates'] as const) expect(unguarded[k]).toEqual(guarded[k]);
+    }
   });
 });
 
@@ -71,7 +82,7 @@ describe('study tables', () => {
     return dir;
   }
   const task = (name: string): StudyTask => ({ name, metric: 'accuracy', batchSize: 32, seqLength: 128 });
-  const base = { teacher: 0.9, full: 0.85, 'no-gd': 0.8, 'no-ti': 0.82, 'no-aug': 0.83, 'labels-gd': 0.8, labels: 0.7 };
+  const base = { teacher: 0.9, full: 0.85, 'no-gd': 0.8, 'no-ti': 0.82, 'no-aug': 0.83, 'labels-gd': 0.8, labels: 0.7, 'no-guard': 0.84 };
 
   it('reads every row and projects the reference time of the distillation stages only', () => {
     const r = taskResult(task('a'), fakeRun(base), { intermediate: 2, prediction: 3 });
@@ -105,6 +116,20 @@ describe('study tables', () => {
     const r = taskResult(task('a'), dir, undefined);
     expect(r.models.full!.metrics).toEqual({ accuracy: 0.86 });
     expect(r.models.full!.seconds).toBe(10);
+  });
+
+  it('leaves out an optional row no task ran, and shows "-" where only some tasks ran it', () => {
+    const withGuardRow = taskResult(task('a'), fakeRun(base), undefined);
+    const dir = fakeRun(base);
+    const recipe = readFileSync(join(dir, 'recipe.yaml'), 'utf8').replace(/  - name: no-guard-t[ip]\n    kind: [a-z-]+\n/g, '');
+    writeFileSync(join(dir, 'recipe.yaml'), recipe);
+    writeFileSync(join(dir, 'log.jsonl'), readFileSync(join(dir, 'log.jsonl'), 'utf8').split('\n').filter((l) => !l.includes('no-guard')).join('\n'));
+    const without = taskResult(task('b'), dir, undefined);
+    expect(without.models['no-guard']).toBeUndefined();
+    const guardLabel = STUDY_ROWS.find((r) => r.slot === 'no-guard')!.label;
+    expect(ablationTable([without])).not.toContain(guardLabel);
+    const both = ablationTable([withGuardRow, without]).split('\n').find((l) => l.includes(guardLabel))!;
+    expect(both.split('|').map((c) => c.trim()).slice(1, 4)).toEqual([guardLabel, '84.0', '-']);
   });
 
   it('leaves the retention open while a task lacks its teacher or student', () => {
