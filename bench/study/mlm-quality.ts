@@ -14,6 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { isChineseCharToken, topK } from '../../src/augment/candidates.js';
 import { initBackend } from '../../src/backend/select.js';
 import { tf } from '../../src/backend/tf.js';
 import { loadModelDir } from '../../src/checkpoint/model-dir.js';
@@ -36,27 +37,11 @@ const K = 15;
 const MAX_LEN = 126;
 const MASK_SHARE = 0.15;
 
-/** The k ids of pool with the highest logits at offset at, best first, ties to the lower id. */
-function topK(logits: Float32Array, at: number, pool: Int32Array, k: number): number[] {
-  const best: number[] = [];
-  for (const id of pool) {
-    const v = logits[at + id]!;
-    if (best.length === k && v <= logits[at + best[k - 1]!]!) continue;
-    let i = best.length;
-    while (i > 0 && logits[at + best[i - 1]!]! < v) i--;
-    best.splice(i, 0, id);
-    if (best.length > k) best.pop();
-  }
-  return best;
-}
-
-const isCjkToken = (t: string) => [...t].length === 1 && isChineseChar(t.codePointAt(0)!);
-
 await initBackend(undefined, { quiet: true });
 const { model, vocabPath } = loadModelDir(flags.model!);
 const tokenizer = BertTokenizer.fromVocabFile(vocabPath!, { doLowerCase: true });
 const V = model.config.vocabSize;
-const cjk = Int32Array.from({ length: V }, (_, id) => id).filter((id) => isCjkToken(tokenizer.vocab.token(id)));
+const cjk = Int32Array.from({ length: V }, (_, id) => id).filter((id) => isChineseCharToken(tokenizer.vocab.token(id)));
 
 // The frequency baseline: Chinese characters of the corpus the teacher was pre-trained on, most frequent first.
 const counts = new Map<number, number>();
@@ -77,11 +62,12 @@ let top1Frequent = 0;
 const answers = new Map<number, number>();
 for (const text of texts) {
   const ids = tokenizer.convertTokensToIds(tokenizer.tokenize(text)).slice(0, MAX_LEN);
-  const positions = ids.map((id, i) => (isCjkToken(tokenizer.vocab.token(id)) ? i : -1)).filter((i) => i >= 0);
+  const positions = ids.map((id, i) => (isChineseCharToken(tokenizer.vocab.token(id)) ? i : -1)).filter((i) => i >= 0);
   const chosen = rng.permutation(positions.length).slice(0, Math.round(MASK_SHARE * positions.length)).map((j) => positions[j]!);
   if (chosen.length === 0) continue;
   // One masked position per row here would be the cleanest; 15% of a review per row is how BERT trained.
-  const row = [tokenizer.clsId, ...ids.map((id, i) => (chosen.includes(i) ? tokenizer.maskId : id)), tokenizer.sepId];
+  const maskedAt = new Set(chosen);
+  const row = [tokenizer.clsId, ...ids.map((id, i) => (maskedAt.has(i) ? tokenizer.maskId : id)), tokenizer.sepId];
   const T = row.length;
   const logits = tf.tidy(() => {
     const out = model.forward(
@@ -96,7 +82,7 @@ for (const text of texts) {
   logits.dispose();
   chosen.forEach((p, m) => {
     const original = ids[p]!;
-    const best = topK(values, m * V, cjk, K);
+    const best = topK(values, m * V, cjk, K, -1);
     masked++;
     if (best[0] === original) top1++;
     if (best.includes(original)) top15++;

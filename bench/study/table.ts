@@ -144,7 +144,7 @@ export function taskResult(task: StudyTask, runDir: string, ref?: ReferenceStep)
     };
   }
   // The full pipeline's augmentation (stage `augment`), not a later variant such as OCNLI's unguarded one.
-  const augment = log.filter((e) => e.event === 'augment' && e.stage === 'augment').at(-1) ?? log.filter((e) => e.event === 'augment').at(-1);
+  const augment = log.filter((e) => e.event === 'augment' && e.stage === 'augment').at(-1);
   return { task, models, augment, stages };
 }
 

@@ -184,6 +184,11 @@ export class MaskedLmCandidates {
   }
 }
 
+/** Whether a vocabulary token is a single Chinese character (the pool a CJK position draws from). */
+export function isChineseCharToken(token: string): boolean {
+  return scriptOf(token) === CJK;
+}
+
 /** A token's script class; `<S>`-style markers of Chinese vocabularies are no words. */
 function scriptOf(token: string): number {
   if (token.startsWith('##') || /^\[.*\]$/.test(token) || token.startsWith('<')) return NONE;
@@ -193,8 +198,8 @@ function scriptOf(token: string): number {
   return NONE;
 }
 
-/** The `k` ids of `pool` with the highest logits at row offset `at`, best first, ties to the lower id. */
-function topK(logits: Float32Array, at: number, pool: Int32Array, k: number, skip: number): number[] {
+/** The `k` ids of `pool` with the highest logits at row offset `at`, best first, ties to the lower id (`skip`: an id left out, -1 for none). */
+export function topK(logits: Float32Array, at: number, pool: Int32Array, k: number, skip: number): number[] {
   const best: number[] = [];
   const score: number[] = [];
   for (const id of pool) {
