@@ -32,6 +32,8 @@ function handMade(n: number, seed: number): string[][][] {
 export interface TinyNer {
   dir: string;
   recipe: string;
+  /** The dev file: Resume's JSON lines (characters and tags), or CoNLL without ../shared. */
+  dev: string;
 }
 
 export function tinyNerRecipe(opts: { steps?: number; checkpointEvery?: number } = {}): TinyNer {
@@ -61,5 +63,5 @@ export function tinyNerRecipe(opts: { steps?: number; checkpointEvery?: number }
   writeVocabAndModels(dir, chars);
   const entry = `{ type: token-classification, train: data/${train}, dev: data/${dev}, max_seq_length: 24, stride: 12 }`;
   const recipe = writeTaskRecipe(dir, { name: 'tiny-ner', task: 'ner', entry, steps: opts.steps ?? 8, checkpointEvery: opts.checkpointEvery ?? 0 });
-  return { dir, recipe };
+  return { dir, recipe, dev: join(dir, 'data', dev) };
 }
