@@ -51,12 +51,15 @@ const { values: flags } = parseArgs({
 /** The training subsets the task recipes read (runs/study/data); the full files stay in ../shared/data. */
 function prepareData(data: string): void {
   const out = join(RUNS, 'data');
-  const once = (file: string, make: () => string) => {
-    if (!existsSync(join(out, file))) writeTextAtomic(join(out, file), make());
+  // Rewritten whenever the subset below changes, so a run never trains on an older subset's file.
+  const subset = (file: string, make: () => string) => {
+    const text = make();
+    const path = join(out, file);
+    if (!existsSync(path) || readFileSync(path, 'utf8') !== text) writeTextAtomic(path, text);
   };
   const lines = (file: string) => readFileSync(join(data, file), 'utf8').split('\n').filter((l) => l.trim());
-  once('chnsenticorp/train.tsv', () => `${lines('chnsenticorp/train.tsv').slice(0, 2001).join('\n')}\n`);
-  once('ocnli/train.jsonl', () => `${lines('ocnli/train.10k.json').slice(0, 3000).join('\n')}\n`);
+  subset('chnsenticorp/train.tsv', () => `${lines('chnsenticorp/train.tsv').slice(0, 2001).join('\n')}\n`);
+  subset('ocnli/train.jsonl', () => `${lines('ocnli/train.10k.json').slice(0, 3000).join('\n')}\n`);
   type Squad = { version?: string; data: { title?: string; paragraphs: { context: string; qas: unknown[] }[] }[] };
   const firstQuestions = (file: string, n: number): string => {
     const squad = JSON.parse(readFileSync(join(data, file), 'utf8')) as Squad;
@@ -75,8 +78,8 @@ function prepareData(data: string): void {
     }
     return `${JSON.stringify({ ...squad, data: articles })}\n`;
   };
-  once('cmrc2018/train.json', () => firstQuestions('cmrc2018/cmrc2018_train.json', 1000));
-  once('cmrc2018/dev.json', () => firstQuestions('cmrc2018/cmrc2018_dev.json', 500));
+  subset('cmrc2018/train.json', () => firstQuestions('cmrc2018/cmrc2018_train.json', Infinity));
+  subset('cmrc2018/dev.json', () => firstQuestions('cmrc2018/cmrc2018_dev.json', 500));
 }
 
 /** Runs one recipe with the CLI a user runs; resumes what an earlier study run left. */
