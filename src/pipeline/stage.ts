@@ -33,7 +33,7 @@ import { readSplit, stageTask, taskHead } from './task-data.js';
 import { BertTokenizer } from '../tokenizer/index.js';
 import { RunLog, StageProgress } from './progress.js';
 import { writeStageDone, type StageResult } from './run-dir.js';
-import { stageTeacherCache, usesTeacherCache } from './teacher-cache.js';
+import { cachePaysOff, stageTeacherCache, usesTeacherCache } from './teacher-cache.js';
 
 export { firstNonFinite, mixSeed, type StageOptions } from './loop.js';
 
@@ -177,7 +177,8 @@ async function setUpStage(recipe: Recipe, index: number, slots: Slots, log: RunL
       data.setState(state.data);
       log.write({ event: 'resume', stage: stage.name, step: state.step });
     }
-    const cache = teacher && task && usesTeacherCache(stage) ? await stageTeacherCache(stage, dir, teacher, task, features!, log) : undefined;
+    const cached = teacher && task && usesTeacherCache(stage) && cachePaysOff(stage, total, data.batchesPerEpoch, notes);
+    const cache = cached ? await stageTeacherCache(stage, dir, teacher!, task!, features!, log) : undefined;
     if (cache) owned.push({ dispose: () => cache.close() });
     const progress = new StageProgress(stage.name, total, opts);
     announce(log, progress, stage, notes, warnings, trained, projection);

@@ -166,7 +166,7 @@ export const stageInputSchema = z
       .default('auto')
       .describe(
         'task-prediction: auto runs the teacher once (eval mode) over the training data and reads its cached logits every epoch ' +
-          'when the losses are prediction (and hard) only; the cache is <output_dir>/<stage>/teacher-cache. off: run the teacher every step',
+          'when the losses are prediction (and hard) only and the stage reads more than one epoch; the cache is <output_dir>/<stage>/teacher-cache. off: run the teacher every step',
       ),
     mapping: mappingSchema.prefault('uniform'),
     attention_heads: attentionHeadsSchema.default('match'),

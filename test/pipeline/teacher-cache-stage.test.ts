@@ -71,3 +71,17 @@ it('a resumed task-prediction stage reuses its filled teacher cache and ends as 
   expect(events(cut, 'teacher-cache').map((e) => e.added)).toEqual([160, 0]);
   expectSameWeights(join(dir, 'whole'), cut);
 }, 300_000);
+
+it('a task-prediction stage shorter than an epoch runs its teacher live under auto, and says so', async () => {
+  const { dir, recipe } = cacheRecipe();
+  // 10 batches an epoch: 10 steps read each row once (the fill would double the teacher's work), 11 read some twice.
+  for (const [steps, cached] of [[10, false], [11, true]] as const) {
+    const out = `steps${steps}`;
+    await distill(loadRecipe(recipe, [`output_dir=${out}`, 'backend=cpu', `stages.1.steps=${steps}`]), { quiet: true });
+    const run = join(dir, out);
+    expect(existsSync(join(run, 'tp', 'teacher-cache')), `${steps} steps`).toBe(cached);
+    expect(events(run, 'teacher-cache'), `${steps} steps`).toHaveLength(cached ? 1 : 0);
+    const said = events(run, 'note').map((e) => String(e.message));
+    expect(said.some((m) => m.includes('runs the teacher live: 10 batches read of 10 an epoch')), said.join('\n')).toBe(!cached);
+  }
+}, 300_000);
