@@ -24,7 +24,14 @@ export const trainerStateSchema = z.strictObject({
   step: z.number().int().min(0).describe('optimizer steps completed'),
   totalSteps: z.number().int().min(0),
   data: z.unknown().describe('serialised data position (batcher / corpus reader), checked by the reader on resume'),
-  best: z.strictObject({ metric: z.string(), value: z.number(), step: z.number().int().min(0) }).optional(),
+  best: z
+    .strictObject({
+      metric: z.string(),
+      value: z.number(),
+      step: z.number().int().min(0),
+      scores: z.record(z.string(), z.number()).optional().describe('every dev score at that step (absent in checkpoints written before it was kept)'),
+    })
+    .optional(),
   examplesSeen: z.number().int().min(0),
   seconds: z.number().min(0).describe('wall-clock seconds spent in this stage so far (across resumes)'),
 });

@@ -205,7 +205,7 @@ export async function evalAndKeepBest(run: StageRun): Promise<Scores | undefined
   run.log.write({ event: 'eval', stage: stage.name, step: state.step, ...prefix(scores, 'dev.') });
   run.progress.note(`${stage.name}: step ${state.step}: dev ${metric} ${value.toFixed(4)}`);
   if (!state.best || value > state.best.value) {
-    state.best = { metric, value, step: state.step };
+    state.best = { metric, value, step: state.step, scores };
     await save(run, join(run.dir, 'best'), false);
   }
   return scores;

@@ -253,6 +253,7 @@ export interface StageResult {
   output: string;
   steps: number;
   seconds: number;
+  /** Dev scores of `output` (the best checkpoint's when one was kept). */
   scores?: Scores;
   warnings: string[];
 }

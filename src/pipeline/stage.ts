@@ -250,10 +250,14 @@ async function finishStage(run: StageRun): Promise<StageResult> {
   run.progress.stop();
   await save(run, join(dir, 'final'), false);
   const finalScores = await evalAndKeepBest(run);
-  const output = state.best && existsSync(join(dir, 'best')) ? join(dir, 'best') : join(dir, 'final');
-  const result: StageResult = { stage: stage.name, output, steps: state.step, seconds: state.seconds, scores: finalScores, warnings: run.warnings };
-  writeStageDone(run.recipe.output_dir, dir, result, state.best);
-  run.log.write({ event: 'stage-end', ...result, best: state.best });
+  const kept = state.best && existsSync(join(dir, 'best')) ? state.best : undefined;
+  const output = join(dir, kept ? 'best' : 'final');
+  // The scores of the checkpoint handed on: the best one's, not the last evaluation's.
+  const scores = kept && kept.step !== state.step ? kept.scores : finalScores;
+  const best = state.best && { metric: state.best.metric, value: state.best.value, step: state.best.step };
+  const result: StageResult = { stage: stage.name, output, steps: state.step, seconds: state.seconds, scores, warnings: run.warnings };
+  writeStageDone(run.recipe.output_dir, dir, result, best);
+  run.log.write({ event: 'stage-end', ...result, best });
   return result;
 }
 
