@@ -35,7 +35,7 @@ import { classificationDataset } from './classification-io.js';
 import type { Dataset, Item } from './dataset.js';
 import { LabelGuard } from './guard.js';
 import { augmentOptionsSchema, RESUME_FREE, type AugmentOptions, type ResolvedAugmentOptions } from './options.js';
-import { applyEdits, drawCopies, type Choices, type Edit } from './rewrite.js';
+import { applyEdits, planCopies, plannedUnits, realiseCopies, type Choices, type Edit } from './rewrite.js';
 import { spanDataset } from './span-io.js';
 import { tokenClassificationDataset } from './token-io.js';
 import { segmentText } from './units.js';
@@ -85,6 +85,9 @@ const countsSchema = z.strictObject({
 });
 
 /** OUT.progress.json: how far the run got, and what it ran on (a resume must match both). */
+/** The draw order this version writes; a run begun with another cannot be continued byte-exactly. */
+const DRAWS = 2;
+
 const progressSchema = z.strictObject({
   options: augmentOptionsSchema,
   /** Size and modification time of the data file: a resume over a changed file is refused. */
@@ -94,6 +97,8 @@ const progressSchema = z.strictObject({
   statsBytes: z.number().int().min(0),
   finished: z.boolean(),
   counts: countsSchema,
+  /** How copies are drawn: 2 plans the coins before the candidates (./rewrite.ts); absent, an earlier order. */
+  draws: z.literal(DRAWS).optional(),
 });
 type Progress = z.infer<typeof progressSchema>;
 
@@ -130,6 +135,7 @@ export async function augment(options: AugmentOptions, hooks: AugmentHooks = {})
     outBytes: 0,
     statsBytes: 0,
     finished: false,
+    draws: DRAWS,
     counts: { examples: hi - lo, withCandidates: 0, written: 0, augmented: 0, identical: 0, duplicates: 0, forwardPasses: 0, maskedRows: 0 },
   };
   const summarise = (): AugmentSummary => {
@@ -195,6 +201,9 @@ function checkOutput(o: ResolvedAugmentOptions, now: Progress['input']): Progres
     throw new DataError(`${files.progress}: unreadable progress file (${(e as Error).message}); give --overwrite to start again`);
   }
   const previous = validate(progressSchema, renamedOptions(raw), files.progress, DataError);
+  if (o.resume && !previous.finished && previous.draws !== DRAWS) {
+    throw new UsageError(`--resume: ${o.out} was begun by an earlier tinybert that drew copies in another order, so its rest would not match; give --overwrite to start again`);
+  }
   if (!o.resume) {
     throw new UsageError(`--out ${o.out}: exists (${previous.finished ? 'finished' : 'unfinished'} augment run); give --resume to continue it or --overwrite to start again`);
   }
@@ -316,15 +325,20 @@ function augmentChunk(o: ResolvedAugmentOptions, items: Item[], from: number, e:
           }),
         ),
   );
-  const candidates = e.mlm.run(segmented.flat());
+  // Word-vector neighbours are known now; a masked-LM unit is replaceable before its candidates
+  // exist. The draws are planned first, so the masked-LM search skips the units no copy replaces.
+  const neighbours = segmented.map((texts) => texts.map((seg) => seg.units.map((u) => (u.source === 'vectors' ? e.vectors!.nearest(u.word, o.candidates) : []))));
+  const replaceable = segmented.map((texts, i) => texts.map((seg, t) => seg.units.map((u, j) => u.source === 'mlm' || neighbours[i]![t]![j]!.length > 0)));
+  const plans = replaceable.map((r, i) => planCopies(r, from + i, o));
+  const candidates = e.mlm.run(segmented.flat(), plans.flatMap((plan, i) => plannedUnits(plan, segmented[i]!.length)));
   let next = 0;
   const drawn = items.map((item, i) => {
-    const choices: Choices[] = segmented[i]!.map((seg) => {
+    const choices: Choices[] = segmented[i]!.map((seg, t) => {
       const mlm = candidates[next++]!;
-      return { units: seg.units.map((u, j) => ({ start: u.start, end: u.end, candidates: u.source === 'mlm' ? mlm[j]! : e.vectors!.nearest(u.word, o.candidates) })) };
+      return { units: seg.units.map((u, j) => ({ start: u.start, end: u.end, candidates: u.source === 'mlm' ? mlm[j]! : neighbours[i]![t]![j]! })) };
     });
-    if (choices.some((c) => c.units.some((u) => u.candidates.length > 0))) counts.withCandidates++;
-    return item.passThrough ? { outputs: [item.texts.map((): Edit[] => [])], identical: 0, duplicates: 0 } : drawCopies(choices, item.texts, from + i, o);
+    if (replaceable[i]!.some((units) => units.includes(true))) counts.withCandidates++;
+    return item.passThrough ? { outputs: [item.texts.map((): Edit[] => [])], identical: 0, duplicates: 0 } : realiseCopies(plans[i]!, choices, item.texts);
   });
 
   // The guard scores every augmented copy of the chunk in one batched pass.

@@ -4,7 +4,9 @@
  * original in segment B keeps the context that masking removes, which is also what lets one row
  * mask several units at once. A row masks `masksPerRow` units of one text, spread evenly (row r of R
  * masks units r, r + R, r + 2R, ...), a whole word all its characters; rows of many texts share a
- * forward pass. masksPerRow 1 with batch size 1 is the reference's one pass per word.
+ * forward pass. masksPerRow 1 with batch size 1 is the reference's one pass per word. Given the units
+ * wanted of each text (those some augmented copy replaces), only they are masked: the others get no
+ * candidates and cost no rows.
  *
  * A text longer than a row allows is cut into windows of W = (maxSeqLength - 3) / 2 pieces,
  * overlapping by MAX_UNIT_PIECES so every unit lies wholly in the window it starts in.
@@ -75,9 +77,9 @@ export class MaskedLmCandidates {
     this.padId = tokenizer.padId;
   }
 
-  /** Candidates of every masked-LM unit: out[text][unit] (empty for units of another source). */
-  run(texts: Segmented[]): string[][][] {
-    const rows = this.rows(texts);
+  /** Candidates of every masked-LM unit, or of the `wanted` ones: out[text][unit] (empty for the others and for units of another source). */
+  run(texts: Segmented[], wanted?: readonly ReadonlySet<number>[]): string[][][] {
+    const rows = this.rows(texts, wanted);
     // Per text, unit, character: [ids, log-probabilities] of the position's best tokens.
     const found: { ids: number[]; lp: number[] }[][][] = texts.map((t) => t.units.map((u) => u.positions.map(() => ({ ids: [], lp: [] }))));
     // Longest rows first: batches of similar length pad little.
@@ -105,7 +107,7 @@ export class MaskedLmCandidates {
     }
     return texts.map((t, i) =>
       t.units.map((u, j) => {
-        if (u.source !== 'mlm') return [];
+        if (u.source !== 'mlm' || (wanted && !wanted[i]!.has(j))) return [];
         const slots = found[i]![j]!;
         if (u.positions.length === 1) return this.tokenizer.convertIdsToTokens(slots[0]!.ids);
         const original = u.positions.map((p) => t.ids[p]!);
@@ -114,13 +116,13 @@ export class MaskedLmCandidates {
     );
   }
 
-  private rows(texts: Segmented[]): Row[] {
+  private rows(texts: Segmented[], wanted: readonly ReadonlySet<number>[] | undefined): Row[] {
     const W = Math.floor((this.opts.maxSeqLength - 3) / 2);
     const stride = Math.max(1, W - MAX_UNIT_PIECES);
     const rows: Row[] = [];
     texts.forEach((t, ti) => {
       const n = t.ids.length;
-      const units = t.units.map((u, ui) => ({ u, ui })).filter(({ u }) => u.source === 'mlm');
+      const units = t.units.map((u, ui) => ({ u, ui })).filter(({ u, ui }) => u.source === 'mlm' && (!wanted || wanted[ti]!.has(ui)));
       for (let start = 0; start < n; start += n <= W ? n : stride) {
         const end = Math.min(n, start + W);
         const home = units.filter(({ u }) => u.positions[0]! >= start && (n <= W || u.positions[0]! < start + stride) && u.positions.at(-1)! < end);

@@ -69,6 +69,19 @@ describe('masked-LM candidates', () => {
     out.forEach((c) => expect(c.length).toBeGreaterThan(0));
   });
 
+  it('given the wanted units, masks only those: the others get no candidates and cost no rows', () => {
+    const long = SENTENCES.join('').repeat(4);
+    const t = segment(long);
+    const wanted = new Set(t.units.map((_, j) => j).filter((j) => j % 3 === 1));
+    const all = new MaskedLmCandidates(model, tokenizer, { ...opts, masksPerRow: 4 });
+    const some = new MaskedLmCandidates(model, tokenizer, { ...opts, masksPerRow: 4 });
+    all.run([t]);
+    const out = some.run([t], [wanted])[0]!;
+    out.forEach((c, j) => (wanted.has(j) ? expect(c).toHaveLength(5) : expect(c).toEqual([])));
+    expect(some.stats.maskedPositions).toBe(wanted.size);
+    expect(some.stats.rows).toBeLessThan(all.stats.rows / 2);
+  });
+
   it('leaves no tensors behind', () => {
     const before = tf.memory().numTensors;
     new MaskedLmCandidates(model, tokenizer, opts).run(SENTENCES.map((s) => segment(s)));

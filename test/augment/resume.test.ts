@@ -45,6 +45,19 @@ describe('augment resume', () => {
     expect((await augment({ ...opts, resume: true })).written).toBe(first.written);
   });
 
+  it('refuses to continue an unfinished run an earlier version began with another draw order, but reads a finished one', async () => {
+    const data = writeTsv(dir, 4, 'v1.tsv');
+    const out = join(dir, 'v1-out.tsv');
+    const first = await augment({ model, data, out, header: true, copies: 2 });
+    const { progress } = sidecars(out);
+    const { draws, ...before } = JSON.parse(readFileSync(progress, 'utf8'));
+    expect(draws).toBe(2);
+    writeFileSync(progress, JSON.stringify(before));
+    expect((await augment({ model, data, out, header: true, copies: 2, resume: true })).written).toBe(first.written);
+    writeFileSync(progress, JSON.stringify({ ...before, finished: false, chunksDone: 0 }));
+    await expect(augment({ model, data, out, header: true, copies: 2, resume: true })).rejects.toThrow(/--resume: .*v1-out\.tsv was begun by an earlier tinybert that drew copies in another order.*--overwrite/);
+  });
+
   it('resuming a finished run writes nothing and reports its counts', async () => {
     const data = writeTsv(dir, 4, 'f.tsv');
     const out = join(dir, 'f-out.tsv');

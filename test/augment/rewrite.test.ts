@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyEdits, drawCopies, mapOffset } from '../../src/augment/rewrite.js';
+import { applyEdits, drawCopies, mapOffset, planCopies, plannedUnits, realiseCopies } from '../../src/augment/rewrite.js';
 
 const choices = [{ units: [{ start: 0, end: 1, candidates: ['你', '他'] }, { start: 3, end: 5, candidates: ['小说'] }] }];
 const original = ['我喜欢电影'];
@@ -25,6 +25,34 @@ describe('drawing copies', () => {
     const r = drawCopies(choices, original, 0, { copies: 10, p: 0, seed: 3 });
     expect(r.outputs).toHaveLength(1);
     expect(r.identical).toBe(10);
+  });
+
+  it('a plan replaces each replaceable unit with probability p, and never another unit', () => {
+    const replaceable = [[true, false, true, true], [false, true]];
+    let replaced = 0;
+    let draws = 0;
+    for (let i = 0; i < 200; i++) {
+      const plan = planCopies(replaceable, i, { copies: 20, p: 0.4, seed: 9 });
+      for (const copy of plan.copies) {
+        copy.forEach((units, t) => units.forEach((r) => expect(replaceable[t]![r.unit]).toBe(true)));
+        replaced += copy.flat().length;
+        draws += 4;
+      }
+    }
+    // 16,000 coins: the share is 0.4 within 4 standard errors (0.0155).
+    expect(Math.abs(replaced / draws - 0.4)).toBeLessThan(0.0155);
+  });
+
+  it('the units planned are the union over copies; a unit without candidates stays as it is', () => {
+    const plan = planCopies([[true, true]], 4, { copies: 8, p: 0.5, seed: 2 });
+    const union = new Set(plan.copies.flatMap((c) => c[0]!.map((r) => r.unit)));
+    expect(plannedUnits(plan, 1)).toEqual([union]);
+    const none = realiseCopies(plan, [{ units: [{ start: 0, end: 1, candidates: [] }, { start: 3, end: 5, candidates: [] }] }], original);
+    expect(none.outputs).toHaveLength(1);
+    expect(none.identical).toBe(8);
+    // drawCopies is the plan over the units that have candidates, realised.
+    const withCandidates = realiseCopies(planCopies([[true, true]], 4, { copies: 8, p: 0.5, seed: 2 }), choices, original);
+    expect(drawCopies(choices, original, 4, { copies: 8, p: 0.5, seed: 2 })).toEqual(withCandidates);
   });
 
   it('moves offsets after an edit of a different length', () => {
