@@ -16,6 +16,7 @@ import { parseModelConfig, type ModelConfig } from '../model/config-schema.js';
 import { modelParams } from '../model/params.js';
 import { inferExamples } from '../tasks/infer.js';
 import { inferenceForHead, TASK_INFERENCE } from '../tasks/inference-registry.js';
+import { applySettings, settingsMaxSeqLength } from '../tasks/settings.js';
 import { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import { pyStrip } from '../tokenizer/chars.js';
 import { Vocab } from '../tokenizer/vocab.js';
@@ -175,7 +176,7 @@ export function predictTexts(loaded: LoadedTfjsModel, texts: (string | [string, 
 }
 
 export interface PredictRecordsOptions {
-  /** Positions per example or window including [CLS]/[SEP] (default 128, capped by the model's positions). */
+  /** Positions per example or window including [CLS]/[SEP] (default: the model's recorded task_settings length, else 128; capped by the model's positions). */
   maxLength?: number;
   /** Examples per forward pass (default 32). */
   batchSize?: number;
@@ -193,8 +194,8 @@ export function predictRecords(loaded: LoadedTfjsModel, texts: (string | [string
     throw new DataError(`predictRecords: the model has head "${config.head}"; a task model has one of ${TASK_INFERENCE.map((m) => m.modelHead).join(', ')}`);
   }
   if (!tokenizer) throw new DataError('predictRecords: the export has no vocab.txt; use predict() with token ids');
-  const maxSeqLength = Math.min(opts.maxLength ?? 128, config.relativePositions ? Infinity : config.maxPositions);
-  const taskConfig = inference.textConfig(maxSeqLength, { numLabels: config.numLabels, labels: config.labels });
+  const maxSeqLength = Math.min(settingsMaxSeqLength(opts.maxLength, config.taskSettings), config.relativePositions ? Infinity : config.maxPositions);
+  const taskConfig = applySettings(inference, inference.textConfig(maxSeqLength, { numLabels: config.numLabels, labels: config.labels }), config.taskSettings, maxSeqLength);
   const task = { module: inference, config: taskConfig, labels: inference.labelsOf(taskConfig) ?? config.labels, tokenizer, maxSeqLength };
   const examples = texts.map((t) => inference.textExample(t));
   const outputs = inferExamples(loaded.model, task, examples, opts.batchSize ?? 32);

@@ -55,6 +55,10 @@ export const modelConfigSchema = z
       .describe('Apply ReLU to the pooled output before the classifier: true for TinyBERT students (the reference ' +
         'TinyBertForSequenceClassification), false for NEZHA/BERT (BertForSequenceClassification). Without the key: ' +
         'true only for a config with fit_size (a TinyBERT reference file) and a classification head'),
+    task_settings: z.record(z.string(), z.number()).optional()
+      .describe('The task options the head was trained with that shape inference (max_seq_length; windows and ' +
+        'answer decoding: stride, doc_stride, max_query_length, max_answer_length, n_best_size); eval, predict and the ' +
+        'browser loader use them as defaults'),
     ...Object.fromEntries(IGNORED_KEYS.map((k) => [k, z.unknown().optional()])),
   })
   .superRefine((c, ctx) => {
@@ -104,6 +108,8 @@ export interface ModelConfig {
   classifierRelu: boolean;
   /** Whether `classifierRelu` was stated by the config's `classifier_relu` or decided by the rule for configs without it. */
   classifierReluFrom: 'config' | 'default';
+  /** Inference-shaping task options the head was trained with (config.json `task_settings`); see tasks/settings.ts. */
+  taskSettings?: Record<string, number>;
 }
 
 const HEAD_BY_ARCHITECTURE: [RegExp, ModelConfig['head']][] = [
@@ -151,6 +157,7 @@ export function parseModelConfig(raw: unknown, source = 'config'): ModelConfig {
     // TinyBERT's reference classifier reads relu(pooled); its config files carry `fit_size`.
     classifierRelu: c.classifier_relu ?? ((c as Record<string, unknown>).fit_size !== undefined && head === 'classification'),
     classifierReluFrom: c.classifier_relu === undefined ? 'default' : 'config',
+    ...(c.task_settings ? { taskSettings: c.task_settings } : {}),
   };
 }
 
@@ -204,6 +211,7 @@ export function toHfConfig(c: ModelConfig): Record<string, unknown> {
     out.num_labels = c.numLabels;
     out.id2label = Object.fromEntries(c.labels.map((l, i) => [String(i), l]));
     out.label2id = Object.fromEntries(c.labels.map((l, i) => [l, i]));
+    if (c.taskSettings && Object.keys(c.taskSettings).length) out.task_settings = c.taskSettings;
   }
   out.head = c.head;
   if (c.classifierRelu) out.classifier_relu = true;

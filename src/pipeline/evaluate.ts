@@ -15,6 +15,7 @@ import { DataError, UsageError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
 import { inferExamples, evaluateExamples, type TaskSetup } from '../tasks/infer.js';
 import { moduleForHead, TASK_HEADS } from '../tasks/registry.js';
+import { applySettings, settingsMaxSeqLength } from '../tasks/settings.js';
 import type { AnyTaskModule, FileOptions } from '../tasks/task-module.js';
 import { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import { writeTextAtomic } from '../util/fs.js';
@@ -24,7 +25,10 @@ export { readPredictInputs } from '../tasks/classification/files.js';
 export type DataColumns = Pick<FileOptions, 'format' | 'header' | 'textA' | 'textB' | 'names'>;
 
 export interface InferenceOptions {
-  /** Tokens per example (or window) including [CLS]/[SEP] (default 128, capped by the model's positions). */
+  /**
+   * Tokens per example (or window) including [CLS]/[SEP] (default: the length the model was trained
+   * with, recorded in its config's task_settings, else 128; capped by the model's positions).
+   */
   maxSeqLength?: number;
   /** Examples per forward pass (default 32). */
   batchSize?: number;
@@ -115,12 +119,13 @@ function checkBatchSize(n: number | undefined): number {
 function fileTask(p: Predictor, file: string, opts: InferenceOptions & FileOptions, labelled: boolean): TaskSetup {
   const c = p.model.config;
   const limit = c.relativePositions ? Infinity : c.maxPositions;
-  const maxSeqLength = Math.min(opts.maxSeqLength ?? 128, limit);
+  const settings = c.taskSettings;
+  const maxSeqLength = Math.min(settingsMaxSeqLength(opts.maxSeqLength, settings), limit);
   if (!(maxSeqLength >= 3)) throw new UsageError(`--max-seq-length must be at least 3, got ${opts.maxSeqLength}`);
   if (opts.format !== undefined && !p.module.formats.includes(opts.format)) {
     throw new UsageError(`--format ${opts.format}: a ${c.head} model reads ${p.module.formats.join(', ')}`);
   }
-  const config = p.module.fileConfig(file, { ...opts, maxSeqLength }, { numLabels: c.numLabels, labels: p.labels }, labelled);
+  const config = applySettings(p.module, p.module.fileConfig(file, { ...opts, maxSeqLength }, { numLabels: c.numLabels, labels: p.labels }, labelled), settings, maxSeqLength);
   const labels = p.module.labelsOf(config) ?? p.labels;
   return { module: p.module, config, labels, tokenizer: p.tokenizer, maxSeqLength };
 }

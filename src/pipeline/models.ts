@@ -43,7 +43,7 @@ export function slotVocab(recipe: Recipe, slots: Slots, slot: string, seen: Set<
   throw new DataError(`model slot "${slot}": no vocab.txt (set models.${slot}.vocab or vocab: in the recipe, or give its directory one)`);
 }
 
-export type HeadSpec = Pick<ModelConfig, 'head' | 'numLabels' | 'labels'>;
+export type HeadSpec = Pick<ModelConfig, 'head' | 'numLabels' | 'labels' | 'taskSettings'>;
 
 export interface StageModel {
   model: BertModel;

@@ -7,6 +7,7 @@ import { DataError, RecipeError } from '../errors.js';
 import type { Recipe, Stage } from '../recipe/schema.js';
 import { taskModule } from '../recipe/task.js';
 import type { TaskSetup } from '../tasks/infer.js';
+import { recordSettings } from '../tasks/settings.js';
 import type { ModelConfig } from '../model/config.js';
 import { BertTokenizer } from '../tokenizer/index.js';
 
@@ -41,9 +42,12 @@ export function stageTask(recipe: Recipe, stage: Stage, vocab: string, train?: r
   return { module, config, labels, tokenizer: BertTokenizer.fromVocabFile(vocab), maxSeqLength: stage.max_seq_length };
 }
 
-/** The head a task stage gives its trained model: the module's, with the label names for id2label. */
-export function taskHead(task: TaskSetup): Pick<ModelConfig, 'head' | 'numLabels' | 'labels'> {
+/**
+ * The head a task stage gives its trained model: the module's, with the label names for id2label
+ * and the task settings inference reuses (sequence length, windows, decoding; tasks/settings.ts).
+ */
+export function taskHead(task: TaskSetup): Pick<ModelConfig, 'head' | 'numLabels' | 'labels' | 'taskSettings'> {
   const { head, numLabels } = task.module.head(task.config, task.labels);
   const labels = task.labels.length === numLabels ? [...task.labels] : Array.from({ length: numLabels }, (_, i) => `LABEL_${i}`);
-  return { head, numLabels, labels };
+  return { head, numLabels, labels, taskSettings: recordSettings(task.module, task.config, task.maxSeqLength) };
 }

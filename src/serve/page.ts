@@ -44,8 +44,9 @@ try {
   const t0 = performance.now();
   loaded = await tb.loadTfjsModel('model/');
   const c = loaded.config;
-  // As tinybert predict: at most 128 tokens, and no more than the absolute positions allow.
-  maxLength = c.relativePositions ? 128 : Math.min(128, c.maxPositions);
+  // As tinybert predict: the length the model was trained with (else 128), and no more than the absolute positions allow.
+  const trained = c.taskSettings?.max_seq_length ?? 128;
+  maxLength = c.relativePositions ? trained : Math.min(trained, c.maxPositions);
   $('model-info').textContent = c.modelType + ', ' + c.numLayers + (c.numLayers === 1 ? ' layer' : ' layers') + ', hidden ' + c.hiddenSize + ', head: ' + c.head
     + (c.head === 'classification' ? ' (' + c.labels.join(', ') + ')' : '') + '; loaded in ' + ms(performance.now() - t0);
   if (!loaded.tokenizer) throw new Error('the export has no vocab.txt, so the page cannot tokenize text');

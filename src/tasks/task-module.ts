@@ -98,6 +98,12 @@ export interface TaskInference<Config, Example, Feature extends FeatureBase, Out
   readonly modelHead: ModelConfig['head'];
   /** Hugging Face architecture name export writes (`BertForTokenClassification`, …). */
   readonly exportArchitecture: string;
+  /**
+   * The numeric config fields besides max_seq_length that shape inference (windows, answer
+   * decoding): a trained model records them (config.json `task_settings`) so eval, predict and the
+   * browser cut and decode inputs as training and its dev evaluations did (see tasks/settings.ts).
+   */
+  readonly inferenceSettings: readonly string[];
 
   /** The label list the config fixes, in label-id order; undefined when it comes from the training data. */
   labelsOf(config: Config): readonly string[] | undefined;

@@ -7,13 +7,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { evaluateModelDir } from '../../src/pipeline/evaluate.js';
 import { distill } from '../../src/pipeline/run.js';
 import { loadRecipe } from '../../src/recipe/load.js';
 import { expectResumeBitIdentical, expectTaskRunLog, runEvents } from '../helpers/tiny-task.js';
 import { tinySpanRecipe } from './tiny-span.js';
 
 describe('a span recipe', () => {
-  const { dir, recipe } = tinySpanRecipe({ checkpointEvery: 3 });
+  const { dir, recipe, dev } = tinySpanRecipe({ checkpointEvery: 3 });
   const set = (out: string) => [`output_dir=${out}`];
   let log: Record<string, unknown>[];
 
@@ -33,6 +34,19 @@ describe('a span recipe', () => {
       expect(config.architectures).toEqual(['BertForQuestionAnswering']);
     }
   });
+
+  it('records its windows and decoding in the model config, so eval of the checkpoint and of the export scores as the stage did', async () => {
+    const last = log.filter((e) => e.event === 'eval' && e.stage === 'tp').at(-1)!;
+    for (const d of [join('tp', 'final'), 'export']) {
+      const model = join(dir, 'whole', d);
+      const config = JSON.parse(readFileSync(join(model, 'config.json'), 'utf8'));
+      // The recipe's task entry: 48 positions, stride 16, questions of 16, answers of 20; n_best_size defaults to 20.
+      expect(config.task_settings, d).toEqual({ max_seq_length: 48, doc_stride: 16, max_query_length: 16, max_answer_length: 20, n_best_size: 20 });
+      const { metrics } = await evaluateModelDir(model, { data: dev });
+      expect(metrics.em, d).toBeCloseTo(last['dev.em'] as number, 9);
+      expect(metrics.f1, d).toBeCloseTo(last['dev.f1'] as number, 9);
+    }
+  }, 60_000);
 
   it('a span run interrupted mid-stage resumes bit-identical to an uninterrupted run', async () => {
     await expectResumeBitIdentical(recipe, dir, set);

@@ -6,7 +6,7 @@ import { numberOption, readerOptions, withDataOptions, type DataArgs } from '../
 interface Args extends DataArgs {
   dir: string;
   data: string;
-  'max-seq-length': number;
+  'max-seq-length'?: number;
   'batch-size': number;
   json: boolean;
   predictions?: string;
@@ -35,7 +35,7 @@ const command: CommandModule<object, Args> = {
         .option('data', { type: 'string', demandOption: true, describe: 'Labelled data file' }),
       true,
     )
-      .option('max-seq-length', numberOption('Tokens per example including [CLS]/[SEP]', { integer: true, min: 3, default: 128 }))
+      .option('max-seq-length', numberOption('Tokens per example or window including [CLS]/[SEP] (default: the length the model was trained with, from its config.json task_settings, with the windows and answer decoding it was trained with; else 128)', { integer: true, min: 3 }))
       .option('batch-size', numberOption('Examples per forward pass', { integer: true, min: 1, default: 32 }))
       .option('json', { type: 'boolean', default: false, describe: 'Print the result as JSON' })
       .option('predictions', {

@@ -8,7 +8,7 @@ interface Args extends DataArgs {
   dir: string;
   input: string;
   out?: string;
-  'max-seq-length': number;
+  'max-seq-length'?: number;
   'batch-size': number;
   backend?: string;
 }
@@ -30,7 +30,7 @@ const command: CommandModule<object, Args> = {
       false,
     )
       .option('out', { type: 'string', describe: 'Write the JSON lines here instead of stdout' })
-      .option('max-seq-length', numberOption('Tokens per example including [CLS]/[SEP]', { integer: true, min: 3, default: 128 }))
+      .option('max-seq-length', numberOption('Tokens per example or window including [CLS]/[SEP] (default: the length the model was trained with, from its config.json task_settings, with the windows and answer decoding it was trained with; else 128)', { integer: true, min: 3 }))
       .option('batch-size', numberOption('Examples per forward pass', { integer: true, min: 1, default: 32 })),
   handler: async (a) => {
     await initBackend(a.backend, { quiet: true });

@@ -47,6 +47,7 @@ export const classificationInference: TaskInference<ClassificationTask, Example,
   kind: 'classification',
   modelHead: 'classification',
   exportArchitecture: 'BertForSequenceClassification',
+  inferenceSettings: [],
 
   labelsOf: (config) => (config.type === 'regression' ? [] : config.labels),
   // Raw texts have no file: the columns are never read.

@@ -36,6 +36,7 @@ export const spanInference: TaskInference<SpanTask, SpanExample, SpanFeature, Sp
   kind: 'span',
   modelHead: 'span',
   exportArchitecture: 'BertForQuestionAnswering',
+  inferenceSettings: ['doc_stride', 'max_query_length', 'max_answer_length', 'n_best_size'],
 
   // No label list: the head's two outputs are the start and end logits.
   labelsOf: () => [],

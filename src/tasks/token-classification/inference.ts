@@ -36,6 +36,7 @@ export const tokenClassificationInference: TaskInference<TokenClassificationTask
   kind: 'token-classification',
   modelHead: 'token-classification',
   exportArchitecture: 'BertForTokenClassification',
+  inferenceSettings: ['stride'],
 
   labelsOf: (config) => config.labels,
   textConfig: (maxSeqLength, model) => ({
