@@ -59,6 +59,15 @@ function prepareData(data: string): void {
   };
   const lines = (file: string) => readFileSync(join(data, file), 'utf8').split('\n').filter((l) => l.trim());
   subset('chnsenticorp/train.tsv', () => `${lines('chnsenticorp/train.tsv').slice(0, 2001).join('\n')}\n`);
+  // The ChnSentiCorp teacher also learns from the extra labelled reviews (hotel, food delivery,
+  // shopping; ChnSentiCorp's dev and train texts removed upstream): label, category, text_a → label, text_a.
+  subset('chnsenticorp/teacher-train.tsv', () => {
+    const extra = lines('reviews/reviews_labelled.tsv').slice(1).map((l) => {
+      const [label, , text] = l.split('\t');
+      return `${label}\t${text}`;
+    });
+    return `${[...lines('chnsenticorp/train.tsv').slice(0, 2001), ...extra].join('\n')}\n`;
+  });
   subset('ocnli/train.jsonl', () => `${lines('ocnli/train.10k.json').slice(0, 3000).join('\n')}\n`);
   type Squad = { version?: string; data: { title?: string; paragraphs: { context: string; qas: unknown[] }[] }[] };
   const firstQuestions = (file: string, n: number): string => {
