@@ -11,7 +11,7 @@ import type { AnyTaskInference } from './task-module.js';
 
 export type TaskSettings = Record<string, number>;
 
-/** The sequence length when none is asked for: the one the model was trained with, else 128. */
+/** The sequence length when none is asked for and the model records none. */
 export const DEFAULT_MAX_SEQ_LENGTH = 128;
 
 /** What a model trained on `config` at `maxSeqLength` positions records. */
