@@ -16,7 +16,7 @@ import { parseModelConfig, type ModelConfig } from '../model/config-schema.js';
 import { modelParams } from '../model/params.js';
 import { inferExamples } from '../tasks/infer.js';
 import { inferenceForHead, TASK_INFERENCE } from '../tasks/inference-registry.js';
-import { applySettings, settingsMaxSeqLength } from '../tasks/settings.js';
+import { applySettings, inferenceLength } from '../tasks/settings.js';
 import { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import { pyStrip } from '../tokenizer/chars.js';
 import { Vocab } from '../tokenizer/vocab.js';
@@ -162,8 +162,11 @@ export function predict(model: BertModel, batch: IdBatch): PredictResult {
   return { logits, probabilities, labels };
 }
 
-/** Tokenizes texts (`[a, b]` for pairs), pads them to the longest and runs `predict`. */
-export function predictTexts(loaded: LoadedTfjsModel, texts: (string | [string, string])[], maxLength = 128): PredictResult {
+/**
+ * Tokenizes texts (`[a, b]` for pairs) to at most `maxLength` tokens (default: the length the model
+ * was trained with, else 128; capped by its positions), pads them to the longest and runs `predict`.
+ */
+export function predictTexts(loaded: LoadedTfjsModel, texts: (string | [string, string])[], maxLength = inferenceLength(loaded.config)): PredictResult {
   if (!loaded.tokenizer) throw new DataError('predictTexts: the export has no vocab.txt; use predict() with token ids');
   const enc = texts.map((t) => (typeof t === 'string' ? loaded.tokenizer!.encode(t, null, { maxLength }) : loaded.tokenizer!.encode(t[0], t[1], { maxLength })));
   const T = Math.max(...enc.map((e) => e.inputIds.length));
@@ -194,7 +197,7 @@ export function predictRecords(loaded: LoadedTfjsModel, texts: (string | [string
     throw new DataError(`predictRecords: the model has head "${config.head}"; a task model has one of ${TASK_INFERENCE.map((m) => m.modelHead).join(', ')}`);
   }
   if (!tokenizer) throw new DataError('predictRecords: the export has no vocab.txt; use predict() with token ids');
-  const maxSeqLength = Math.min(settingsMaxSeqLength(opts.maxLength, config.taskSettings), config.relativePositions ? Infinity : config.maxPositions);
+  const maxSeqLength = inferenceLength(config, opts.maxLength);
   const taskConfig = applySettings(inference, inference.textConfig(maxSeqLength, { numLabels: config.numLabels, labels: config.labels }), config.taskSettings, maxSeqLength);
   const task = { module: inference, config: taskConfig, labels: inference.labelsOf(taskConfig) ?? config.labels, tokenizer, maxSeqLength };
   const examples = texts.map((t) => inference.textExample(t));

@@ -211,7 +211,7 @@ export function toHfConfig(c: ModelConfig): Record<string, unknown> {
     out.num_labels = c.numLabels;
     out.id2label = Object.fromEntries(c.labels.map((l, i) => [String(i), l]));
     out.label2id = Object.fromEntries(c.labels.map((l, i) => [l, i]));
-    if (c.taskSettings && Object.keys(c.taskSettings).length) out.task_settings = c.taskSettings;
+    if (c.taskSettings) out.task_settings = c.taskSettings;
   }
   out.head = c.head;
   if (c.classifierRelu) out.classifier_relu = true;

@@ -15,7 +15,7 @@ import { DataError, UsageError } from '../errors.js';
 import type { BertModel } from '../model/bert.js';
 import { inferExamples, evaluateExamples, type TaskSetup } from '../tasks/infer.js';
 import { moduleForHead, TASK_HEADS } from '../tasks/registry.js';
-import { applySettings, settingsMaxSeqLength } from '../tasks/settings.js';
+import { applySettings, inferenceLength } from '../tasks/settings.js';
 import type { AnyTaskModule, FileOptions } from '../tasks/task-module.js';
 import { BertTokenizer } from '../tokenizer/bert-tokenizer.js';
 import { writeTextAtomic } from '../util/fs.js';
@@ -118,14 +118,12 @@ function checkBatchSize(n: number | undefined): number {
 /** The task of a file for this model: its module's config from the flags, labels and sequence length. */
 function fileTask(p: Predictor, file: string, opts: InferenceOptions & FileOptions, labelled: boolean): TaskSetup {
   const c = p.model.config;
-  const limit = c.relativePositions ? Infinity : c.maxPositions;
-  const settings = c.taskSettings;
-  const maxSeqLength = Math.min(settingsMaxSeqLength(opts.maxSeqLength, settings), limit);
+  const maxSeqLength = inferenceLength(c, opts.maxSeqLength);
   if (!(maxSeqLength >= 3)) throw new UsageError(`--max-seq-length must be at least 3, got ${opts.maxSeqLength}`);
   if (opts.format !== undefined && !p.module.formats.includes(opts.format)) {
     throw new UsageError(`--format ${opts.format}: a ${c.head} model reads ${p.module.formats.join(', ')}`);
   }
-  const config = applySettings(p.module, p.module.fileConfig(file, { ...opts, maxSeqLength }, { numLabels: c.numLabels, labels: p.labels }, labelled), settings, maxSeqLength);
+  const config = applySettings(p.module, p.module.fileConfig(file, { ...opts, maxSeqLength }, { numLabels: c.numLabels, labels: p.labels }, labelled), c.taskSettings, maxSeqLength);
   const labels = p.module.labelsOf(config) ?? p.labels;
   return { module: p.module, config, labels, tokenizer: p.tokenizer, maxSeqLength };
 }

@@ -39,14 +39,10 @@ const state = (s) => { document.body.dataset.state = s; };
 const say = (text, cls = '') => { $('status').className = cls; $('status').textContent = text; };
 
 let loaded;
-let maxLength = 128;
 try {
   const t0 = performance.now();
   loaded = await tb.loadTfjsModel('model/');
   const c = loaded.config;
-  // As tinybert predict: the length the model was trained with (else 128), and no more than the absolute positions allow.
-  const trained = c.taskSettings?.max_seq_length ?? 128;
-  maxLength = c.relativePositions ? trained : Math.min(trained, c.maxPositions);
   $('model-info').textContent = c.modelType + ', ' + c.numLayers + (c.numLayers === 1 ? ' layer' : ' layers') + ', hidden ' + c.hiddenSize + ', head: ' + c.head
     + (c.head === 'classification' ? ' (' + c.labels.join(', ') + ')' : '') + '; loaded in ' + ms(performance.now() - t0);
   if (!loaded.tokenizer) throw new Error('the export has no vocab.txt, so the page cannot tokenize text');
@@ -54,7 +50,7 @@ try {
   if (!form) throw new Error('this export has a ' + c.head + ' head: there is nothing to predict from it (export a fine-tuned student)');
   $(form).classList.add('active');
   // One throw-away pass, so the latency shown for the first input is not tfjs's warm-up.
-  tb.predictRecords(loaded, [c.head === 'span' ? ['warm', 'up'] : 'warm up'], { maxLength });
+  tb.predictRecords(loaded, [c.head === 'span' ? ['warm', 'up'] : 'warm up']);
   say('Ready.');
   state('ready');
 } catch (e) {
@@ -108,7 +104,7 @@ function submit(form, run) {
 submit('form-classification', () => {
   const a = $('text-a').value;
   const b = $('text-b').value;
-  const r = tb.predictTexts(loaded, [b.trim() ? [a, b] : a], maxLength);
+  const r = tb.predictTexts(loaded, [b.trim() ? [a, b] : a]);
   return () => {
     const p = r.probabilities[0];
     $('predicted-label').textContent = r.labels[0];
@@ -131,7 +127,7 @@ submit('form-classification', () => {
 // { text, entities: [{ type, start, end, text }] }, as tinybert predict prints it.
 submit('form-ner', () => {
   const text = $('ner-text').value;
-  const { entities } = tb.predictRecords(loaded, [text], { maxLength })[0];
+  const { entities } = tb.predictRecords(loaded, [text])[0];
   return () => {
     highlight(text, entities.map((e) => ({ start: e.start, end: e.end, caption: e.type })));
     $('predicted-label').textContent = entities.length + ' entit' + (entities.length === 1 ? 'y' : 'ies');
@@ -141,7 +137,7 @@ submit('form-ner', () => {
 // { question, answer, score, start, end }, as tinybert predict prints it; null offsets: no answer.
 submit('form-qa', () => {
   const context = $('qa-context').value;
-  const r = tb.predictRecords(loaded, [[$('qa-question').value, context]], { maxLength })[0];
+  const r = tb.predictRecords(loaded, [[$('qa-question').value, context]])[0];
   return () => {
     const answered = r.start !== null && r.end > r.start;
     highlight(context, answered ? [{ start: r.start, end: r.end, caption: r.score.toFixed(4) }] : []);

@@ -7,6 +7,7 @@
  * derived from that length instead (a stride recorded for 256 positions does not fit 64).
  * Browser-safe: no file access.
  */
+import type { ModelConfig } from '../model/config-schema.js';
 import type { AnyTaskInference } from './task-module.js';
 
 export type TaskSettings = Record<string, number>;
@@ -27,6 +28,11 @@ export function recordSettings(module: AnyTaskInference, config: unknown, maxSeq
 /** The sequence length to use: the one asked for, else the recorded one, else 128. */
 export function settingsMaxSeqLength(asked: number | undefined, settings: TaskSettings | undefined): number {
   return asked ?? settings?.max_seq_length ?? DEFAULT_MAX_SEQ_LENGTH;
+}
+
+/** The length inference uses for a model: `settingsMaxSeqLength`, capped by the model's absolute positions. */
+export function inferenceLength(model: Pick<ModelConfig, 'relativePositions' | 'maxPositions' | 'taskSettings'>, asked?: number): number {
+  return Math.min(settingsMaxSeqLength(asked, model.taskSettings), model.relativePositions ? Infinity : model.maxPositions);
 }
 
 /** `config` with the recorded settings of its module, when they were recorded for `maxSeqLength` positions. */
