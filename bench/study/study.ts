@@ -58,17 +58,7 @@ function prepareData(data: string): void {
     if (!existsSync(path) || readFileSync(path, 'utf8') !== text) writeTextAtomic(path, text);
   };
   const lines = (file: string) => readFileSync(join(data, file), 'utf8').split('\n').filter((l) => l.trim());
-  const chnsenticorp = () => lines('chnsenticorp/train.tsv').slice(0, 2001); // header + the first 2,000 rows
-  subset('chnsenticorp/train.tsv', () => `${chnsenticorp().join('\n')}\n`);
-  // The ChnSentiCorp teacher also learns from the extra labelled reviews (hotel, food delivery,
-  // shopping; ChnSentiCorp's dev and train texts removed upstream): label, category, text_a → label, text_a.
-  subset('chnsenticorp/teacher-train.tsv', () => {
-    const extra = lines('reviews/reviews_labelled.tsv').slice(1).map((l) => {
-      const [label, , text] = l.split('\t');
-      return `${label}\t${text}`;
-    });
-    return `${[...chnsenticorp(), ...extra].join('\n')}\n`;
-  });
+  subset('chnsenticorp/train.tsv', () => `${lines('chnsenticorp/train.tsv').slice(0, 2001).join('\n')}\n`); // header + the first 2,000 rows
   subset('ocnli/train.jsonl', () => `${lines('ocnli/train.10k.json').slice(0, 3000).join('\n')}\n`);
   type Squad = { version?: string; data: { title?: string; paragraphs: { context: string; qas: unknown[] }[] }[] };
   const firstQuestions = (file: string, n: number): string => {

@@ -39,6 +39,9 @@ describe('study recipes', () => {
     expect(steps('no-aug-ti')).toBe(steps('full-ti'));
     for (const tp of ['no-gd-tp', 'no-ti-tp', 'no-aug-tp']) expect(steps(tp)).toBe(steps('full-tp'));
     for (const labels of ['labels', 'labels-gd']) expect(steps(labels)).toBe(steps('full-ti')! + steps('full-tp')!);
+    // Students read only the task's own training file and its augmentations; the teacher may have
+    // been fine-tuned on more labels than they see.
+    for (const s of r.stages) if (s.train !== 'teacher') expect(s.task, `${name}: stage ${s.name}`).toMatch(new RegExp(`^${name}(-aug(-unguarded)?)?$`));
     // Augmented rows read the augment stage's task, no-aug the original file.
     expect(byName.get('full-tp')!.task).toBe(`${name}-aug`);
     expect(byName.get('no-aug-tp')!.task).toBe(name);
