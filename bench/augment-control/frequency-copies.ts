@@ -13,7 +13,8 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeTextAtomic } from '../../src/util/fs.js';
-import { frequencyCopies, frequentChars } from './frequency.js';
+import { frequentChars } from '../study/corpus.js';
+import { frequencyCopies } from './frequency.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const { values: flags } = parseArgs({

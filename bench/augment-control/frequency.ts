@@ -3,14 +3,6 @@
  * every changed character replaced by one of a few frequent characters instead, context ignored.
  */
 import { Rng } from '../../src/data/rng.js';
-import { isChineseChar } from '../../src/tokenizer/chars.js';
-
-/** The k most frequent Chinese characters of a text, most frequent first (ties by code point). */
-export function frequentChars(text: string, k: number): string[] {
-  const counts = new Map<string, number>();
-  for (const ch of text) if (isChineseChar(ch.codePointAt(0)!)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].codePointAt(0)! - b[0].codePointAt(0)!).slice(0, k).map(([ch]) => ch);
-}
 
 export interface FrequencyCopies {
   /** The header and every row, originals unchanged, copies rewritten. */

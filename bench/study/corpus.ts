@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../../src/data/rng.js';
+import { isChineseChar } from '../../src/tokenizer/chars.js';
 import { writeTextAtomic } from '../../src/util/fs.js';
 
 /** Splits a document after 。！？!? and at line breaks; the pieces keep their punctuation. */
@@ -51,4 +52,11 @@ export function buildCorpus(data: string, out: string, seed = 1): string {
   const text = docs.map((doc) => sentencesOf(doc)).filter((sentences) => sentences.length > 0).map((sentences) => `${sentences.join('\n')}\n\n`);
   writeTextAtomic(out, text.join(''));
   return out;
+}
+
+/** The k most frequent Chinese characters of a text, most frequent first (ties by code point). */
+export function frequentChars(text: string, k: number): string[] {
+  const counts = new Map<string, number>();
+  for (const ch of text) if (isChineseChar(ch.codePointAt(0)!)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].codePointAt(0)! - b[0].codePointAt(0)!).slice(0, k).map(([ch]) => ch);
 }

@@ -21,7 +21,7 @@ import { loadModelDir } from '../../src/checkpoint/model-dir.js';
 import { Rng } from '../../src/data/rng.js';
 import { applyHead } from '../../src/model/heads.js';
 import { BertTokenizer } from '../../src/tokenizer/bert-tokenizer.js';
-import { isChineseChar } from '../../src/tokenizer/chars.js';
+import { frequentChars } from './corpus.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const { values: flags } = parseArgs({
@@ -44,11 +44,7 @@ const V = model.config.vocabSize;
 const cjk = Int32Array.from({ length: V }, (_, id) => id).filter((id) => isChineseCharToken(tokenizer.vocab.token(id)));
 
 // The frequency baseline: Chinese characters of the corpus the teacher was pre-trained on, most frequent first.
-const counts = new Map<number, number>();
-for (const ch of readFileSync(flags.corpus!, 'utf8')) {
-  if (isChineseChar(ch.codePointAt(0)!)) counts.set(ch.codePointAt(0)!, (counts.get(ch.codePointAt(0)!) ?? 0) + 1);
-}
-const frequent = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([cp]) => tokenizer.vocab.id(String.fromCodePoint(cp))).filter((id) => id !== undefined) as number[];
+const frequent = frequentChars(readFileSync(flags.corpus!, 'utf8'), Infinity).map((ch) => tokenizer.vocab.id(ch)).filter((id) => id !== undefined) as number[];
 const topFrequent = new Set(frequent.slice(0, K));
 
 const texts = readFileSync(flags.data!, 'utf8').split('\n').slice(1).filter((l) => l.trim()).slice(0, Number(flags.texts)).map((l) => l.split('\t').at(-1)!);

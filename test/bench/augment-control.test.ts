@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { frequencyCopies, frequentChars } from '../../bench/augment-control/frequency.js';
+import { frequencyCopies } from '../../bench/augment-control/frequency.js';
+import { frequentChars } from '../../bench/study/corpus.js';
 import { loadRecipe } from '../../src/recipe/index.js';
 import { ROOT } from '../helpers/shared.js';
 
